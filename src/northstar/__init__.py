@@ -1,0 +1,1 @@
+"""Northstar: a self-hosted success-metrics platform."""

@@ -1,0 +1,164 @@
+"""The ``northstar`` command line: a thin adapter over the :class:`northstar.app.Northstar` façade.
+
+Each command parses its options, calls a service and prints; the work lives in the services.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from northstar.config import Settings, get_settings
+from northstar.domain.errors import NorthstarError
+
+app = typer.Typer(help="Northstar: success metrics for platforms.", no_args_is_help=True)
+keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+console = Console()
+
+
+def _open(settings: Settings | None = None):  # noqa: ANN202 - avoids importing the façade at CLI start
+    from northstar.app import Northstar
+
+    try:
+        return Northstar(settings or get_settings())
+    except NorthstarError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+
+
+@app.command()
+def migrate() -> None:
+    """Apply pending store migrations."""
+    from northstar.store import open_store
+
+    store = open_store(get_settings().database, migrate=False)
+    applied = store.migrate()
+    console.print(f"{store.location}: " + (f"applied {applied}" if applied else "up to date"))
+    store.close()
+
+
+@app.command()
+def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Print the store's location and backend, row counts, the newest event and the rejected count."""
+    from northstar.store.status import store_status
+
+    northstar = _open()
+    report = store_status(northstar.store)
+    northstar.close()
+    if as_json:
+        typer.echo(json.dumps(report, default=str, indent=2))
+        return
+    console.print(f"[bold]{report['backend']}[/bold] store at {report['location']}")
+    table = Table("table", "rows")
+    for name, count in report["tables"].items():
+        table.add_row(name, f"{count:,}")
+    console.print(table)
+    console.print(f"newest event: {report['newest_event'] or 'none'}")
+    console.print(f"rejected input: {report['rejected']:,}")
+
+
+@keys_app.command("create")
+def keys_create(
+    kind: Annotated[str, typer.Option(help="write (ingestion) or read (API).")],
+    name: Annotated[str, typer.Option(help="A name to recognise the key by.")],
+    role: Annotated[str | None, typer.Option(help="Role of a read key.")] = None,
+) -> None:
+    """Create a key and print it once: only its hash is stored."""
+    from northstar.ingest.keys import create_key
+
+    northstar = _open()
+    try:
+        key = create_key(northstar.store, kind=kind, name=name, role=role)
+    except NorthstarError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    finally:
+        northstar.close()
+    console.print(f"{kind} key {name!r} created; it is shown only this once:")
+    typer.echo(key)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List keys (never their secrets)."""
+    from northstar.ingest.keys import list_keys
+
+    northstar = _open()
+    table = Table("id", "name", "kind", "role", "prefix", "created", "revoked")
+    for key in list_keys(northstar.store):
+        table.add_row(*(str(value) if value is not None else "" for value in key.values()))
+    northstar.close()
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (see `keys list`).")]) -> None:
+    """Revoke a key: requests with it are refused from now on."""
+    from northstar.ingest.keys import revoke_key
+
+    northstar = _open()
+    revoked = revoke_key(northstar.store, key_id)
+    northstar.close()
+    if not revoked:
+        console.print(f"[red]error:[/red] no active key {key_id!r}")
+        raise typer.Exit(1)
+    console.print(f"revoked {key_id}")
+
+
+@app.command("import")
+def import_file(
+    kind: Annotated[str, typer.Argument(help="events, users, subscriptions, invitations, collaborations, "
+                                        "tickets, surveys, performance or spend.")],
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A .csv, .jsonl or .parquet file.")],
+    mapping: Annotated[list[str] | None, typer.Option("--map", help="field=column, repeatable.")] = None,
+    event: Annotated[str | None, typer.Option(help="Event name for a file without an event column.")] = None,
+) -> None:
+    """Import a file in one transaction: all valid rows or nothing; rejected rows are listed."""
+    from northstar.ingest.importers import import_path
+    from northstar.ingest.importers.report import print_report
+
+    northstar = _open()
+    try:
+        report = import_path(northstar, kind, file, mapping=mapping or [], event=event, progress=True)
+    except NorthstarError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    finally:
+        northstar.close()
+    print_report(console, report)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (default from settings).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default from settings).")] = None,
+) -> None:
+    """Serve ingestion, the API and the dashboard."""
+    from northstar.web.server import run
+
+    settings = get_settings()
+    run(_open(settings), host or settings.host, port if port is not None else settings.port)
+
+
+@app.command()
+def demo(
+    suppliers: Annotated[int, typer.Option(help="Suppliers to generate.")] = 1500,
+    months: Annotated[int, typer.Option(help="Months of history.")] = 18,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same data).")] = 7,
+    port: Annotated[int | None, typer.Option(help="Port to serve on.")] = None,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Stop after loading and computing.")] = False,
+) -> None:
+    """Generate the wedding-platform demo data, load it, compute the metrics and serve the dashboard."""
+    from northstar.demo.run import run_demo
+
+    run_demo(console, suppliers=suppliers, months=months, seed=seed, port=port, serve=not no_serve)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,155 @@
+"""Settings: one pydantic-settings class, read from ``NORTHSTAR_*`` environment variables and an
+optional ``northstar.toml`` (DESIGN.md, house practice 5).
+
+No instance exists at import time; call :func:`get_settings` (cached) or build ``Settings(...)``
+directly in tests and pass it to the :class:`northstar.app.Northstar` façade.
+"""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_FEATURES: dict[str, list[str]] = {
+    "forms": ["Form Created", "Form Completed", "Form Submitted"],
+    "journey_builder": ["Journey Created", "Journey Published"],
+    "ai_features": ["AI Suggestion Used", "AI Content Generated"],
+    "template_marketplace": ["Template Purchased"],
+}
+
+
+class TargetSetting(BaseModel):
+    """A metric's target and zone thresholds, in the metric's own unit.
+
+    ``value`` is the goal (money targets in minor units of the reporting currency); ``green`` and
+    ``yellow`` are the zone boundaries: for a higher-is-better metric a value >= ``green`` is green,
+    >= ``yellow`` yellow, else red (mirrored when lower is better). ``by`` optionally names when
+    the target is due (e.g. ``"month 12"``), shown as text.
+    """
+
+    value: Decimal
+    green: Decimal | None = None
+    yellow: Decimal | None = None
+    by: str | None = None
+
+
+DEFAULT_TARGETS: dict[str, TargetSetting] = {
+    # The specification's targets (seed 000): £50k MRR by month 12, K-factor 1.5+, churn < 5 %.
+    "mrr": TargetSetting(value=Decimal(5_000_000), green=Decimal(5_000_000), yellow=Decimal(3_000_000),
+                         by="month 12"),
+    "k_factor": TargetSetting(value=Decimal("1.5"), green=Decimal("1.5"), yellow=Decimal("1.0")),
+    "monthly_churn_rate": TargetSetting(value=Decimal("0.05"), green=Decimal("0.05"), yellow=Decimal("0.08")),
+    "trial_to_paid_conversion": TargetSetting(value=Decimal("0.25"), green=Decimal("0.25"),
+                                              yellow=Decimal("0.15")),
+    "time_to_first_invite_hours": TargetSetting(value=Decimal(72), green=Decimal(72), yellow=Decimal(120)),
+    "stickiness": TargetSetting(value=Decimal("0.40"), green=Decimal("0.40"), yellow=Decimal("0.20")),
+    "uptime_percentage": TargetSetting(value=Decimal("0.999"), green=Decimal("0.999"), yellow=Decimal("0.99")),
+    "error_rate": TargetSetting(value=Decimal("0.001"), green=Decimal("0.001"), yellow=Decimal("0.01")),
+    "avg_page_load_time_ms": TargetSetting(value=Decimal(2000), green=Decimal(2000), yellow=Decimal(3000)),
+}
+
+
+class RevenuePolicies(BaseModel):
+    """The named edges of revenue accounting (METRICS.md, "Revenue policies")."""
+
+    past_due: Literal["count_until_canceled", "churn_after_days"] = "count_until_canceled"
+    past_due_days: int = Field(default=30, ge=0)
+    cancellation: Literal["period_end", "immediately"] = "period_end"
+    reactivation_window_days: int | None = Field(default=None, ge=0)
+    trial_grace_days: int = Field(default=7, ge=0)
+    gross_margin: Decimal = Field(default=Decimal(1), gt=0, le=1)
+
+
+class Settings(BaseSettings):
+    """Every setting of Northstar.
+
+    Sources, highest priority first: keyword arguments, ``NORTHSTAR_*`` environment variables
+    (nested with ``__``, e.g. ``NORTHSTAR_REVENUE__CANCELLATION=immediately``), then the TOML file
+    named by ``NORTHSTAR_CONFIG`` (default ``./northstar.toml``, ignored when absent).
+
+    Raises ``pydantic.ValidationError`` naming the offending field on a bad value.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="NORTHSTAR_", env_nested_delimiter="__", extra="ignore")
+
+    database: str = Field(
+        default="./northstar.duckdb",
+        description="A DuckDB file path (default) or a postgresql:// URL.",
+    )
+    reporting_timezone: str = Field(default="UTC", description="IANA zone that defines reporting days.")
+    reporting_currency: str = Field(default="GBP", min_length=3, max_length=3)
+    fx_rates: dict[str, Decimal] = Field(
+        default_factory=lambda: {"USD": Decimal("0.79"), "EUR": Decimal("0.85")},
+        description="Units of the reporting currency per one unit of each other currency.",
+    )
+    user_types: list[str] = Field(default_factory=lambda: ["supplier", "couple"])
+    user_dimensions: list[str] = Field(
+        default_factory=lambda: ["plan", "acquisition_source", "country", "device"],
+        description="User traits that metrics may be split by.",
+    )
+    features: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_FEATURES))
+    non_qualifying_events: list[str] = Field(
+        default_factory=lambda: ["Email Delivered", "Email Opened", "Automated Email Sent"],
+        description="Events that do not make a user active (METRICS.md, Conventions).",
+    )
+    session_gap_minutes: int = Field(default=30, ge=1)
+    targets: dict[str, TargetSetting] = Field(default_factory=lambda: dict(DEFAULT_TARGETS))
+    revenue: RevenuePolicies = Field(default_factory=RevenuePolicies)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    cache_ttl_seconds: int = Field(default=300, ge=0)
+    max_event_bytes: int = 32 * 1024
+    max_batch_bytes: int = 500 * 1024
+
+    @field_validator("reporting_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA timezone {value!r}") from exc
+        return value
+
+    @field_validator("reporting_currency")
+    @classmethod
+    def _upper_currency(cls, value: str) -> str:
+        return value.upper()
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.reporting_timezone)
+
+    @property
+    def backend(self) -> Literal["duckdb", "postgres"]:
+        """Which store the ``database`` setting selects."""
+        return "postgres" if self.database.startswith(("postgresql://", "postgres://")) else "duckdb"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = Path(os.environ.get("NORTHSTAR_CONFIG", "northstar.toml"))
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once. Tests build ``Settings(...)`` instead."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Ingestion: Segment-spec payloads, validation, dedupe by messageId, the durable writer, importers."""

@@ -1,0 +1,1 @@
+"""The web adapter: the FastAPI app (ingestion, API, pages) over the Northstar façade."""

@@ -1,0 +1,24 @@
+"""The web application factory: ingestion, the JSON API and the pages over one Northstar."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from northstar.app import Northstar
+
+
+def create_app(northstar: Northstar) -> FastAPI:
+    """A FastAPI app serving ``northstar``; the façade is at ``app.state.northstar``."""
+    from northstar.web.api.v1 import ingest, metrics
+    from northstar.web.pages import overview
+
+    app = FastAPI(
+        title="Northstar",
+        version="0.1.0",
+        description="Success metrics: Segment-compatible ingestion, metrics API and dashboard.",
+    )
+    app.state.northstar = northstar
+    app.include_router(ingest.router)
+    app.include_router(metrics.router)
+    app.include_router(overview.router)
+    return app
