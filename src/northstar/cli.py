@@ -39,7 +39,7 @@ def migrate() -> None:
 
     store = open_store(get_settings().database, migrate=False)
     applied = store.migrate()
-    console.print(f"{store.location}: " + (f"applied {applied}" if applied else "up to date"))
+    typer.echo(f"{store.location}: " + (f"applied {applied}" if applied else "up to date"))
     store.close()
 
 
@@ -118,14 +118,26 @@ def import_file(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A .csv, .jsonl or .parquet file.")],
     mapping: Annotated[list[str] | None, typer.Option("--map", help="field=column, repeatable.")] = None,
     event: Annotated[str | None, typer.Option(help="Event name for a file without an event column.")] = None,
+    columns: Annotated[str | None, typer.Option(help="Comma-separated column names of a headerless file.")] = None,
+    delimiter: Annotated[str | None, typer.Option(help="Field delimiter: a character, \\t, or 'whitespace' "
+                                                  "(runs of blanks, as in the CDNOW log).")] = None,
+    header: Annotated[bool | None, typer.Option("--header/--no-header", help="Whether the first line names "
+                                                "the columns (default: yes, unless --columns is given).")] = None,
+    currency: Annotated[str | None, typer.Option(help="Currency of event revenue without one "
+                                                 "(default: the reporting currency).")] = None,
 ) -> None:
     """Import a file in one transaction: all valid rows or nothing; rejected rows are listed."""
-    from northstar.ingest.importers import import_path
+    from northstar.ingest.importers import FileOptions, import_path
     from northstar.ingest.importers.report import print_report
 
+    options = FileOptions(
+        columns=tuple(name.strip() for name in columns.split(",")) if columns else (),
+        delimiter=delimiter, header=header,
+    )
     northstar = _open()
     try:
-        report = import_path(northstar, kind, file, mapping=mapping or [], event=event, progress=True)
+        report = import_path(northstar, kind, file, mapping=mapping or [], event=event, progress=True,
+                             options=options, currency=currency)
     except NorthstarError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc

@@ -53,7 +53,7 @@ def test_merge_policy_completes_records_without_losing_values(northstar: Northst
     northstar.write({"invitations": [sent]}, source="test")
     northstar.write({"invitations": [accepted]}, source="test")
     row = northstar.store.query("SELECT inviter_type, invitee_id, sent_at, accepted_at FROM invitations")
-    # sent_at keeps the first value (merge rule "keep"); the later fields fill in; inviter_type survives.
+    # sent_at keeps the earliest value (merge rule "least"); later fields fill in; inviter_type survives.
     assert row == [("supplier", "c1", T0, datetime(2026, 3, 2))]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -31,13 +32,15 @@ class _Pending:
 class GroupCommitWriter:
     """Serialises writes through ``commit`` (normally :meth:`northstar.app.Northstar.write`).
 
-    ``max_group_rows`` bounds how many rows one transaction takes. :meth:`close` drains the queue
+    ``max_group_rows`` bounds how many rows one transaction takes; ``linger_seconds`` is how long
+    the writer waits after a first batch for others to join its transaction. :meth:`close` drains the queue
     before returning.
     """
 
-    def __init__(self, commit: CommitFunction, max_group_rows: int = 20_000) -> None:
+    def __init__(self, commit: CommitFunction, max_group_rows: int = 20_000, linger_seconds: float = 0.002) -> None:
         self._commit = commit
         self._max_group_rows = max_group_rows
+        self._linger_seconds = linger_seconds
         self._queue: queue.Queue[_Pending | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="northstar-writer", daemon=True)
         self._thread.start()
@@ -61,9 +64,13 @@ class GroupCommitWriter:
                 return
             group, stop = [first], False
             rows = _row_count(first.batch)
+            # Linger a moment for concurrent requests to join this commit: a few milliseconds of
+            # latency buy several requests per transaction under load.
+            deadline = time.monotonic() + self._linger_seconds
             while rows < self._max_group_rows:
+                remaining = deadline - time.monotonic()
                 try:
-                    item = self._queue.get_nowait()
+                    item = self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
                 except queue.Empty:
                     break
                 if item is None:

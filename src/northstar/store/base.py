@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Protocol, runtime_checkable
 
 import ibis
+import orjson
 import pyarrow as pa
 
 from northstar.store.ddl import Dialect
@@ -91,20 +92,25 @@ def to_arrow(table: Table, rows: Rows) -> pa.Table:
             for column in table.columns
         ]
         return pa.Table.from_arrays(arrays, schema=schema)
-    json_columns = [column.name for column in table.columns if column.type == "json"]
-    prepared = []
+    names = set(table.column_names)
     for row in rows:
-        unknown = set(row) - set(table.column_names)
+        unknown = row.keys() - names
         if unknown:
             raise KeyError(f"{table.name} has no columns {sorted(unknown)}")
-        if json_columns:
-            row = dict(row)
-            for name in json_columns:
-                value = row.get(name)
-                if value is not None and not isinstance(value, str):
-                    row[name] = json.dumps(value, default=str, separators=(",", ":"))
-        prepared.append(row)
-    return pa.Table.from_pylist(prepared, schema=schema)
+    # Column by column: several times faster than pa.Table.from_pylist for the HTTP batch path.
+    arrays = []
+    for column in table.columns:
+        values = [row.get(column.name) for row in rows]
+        if column.type == "json":
+            values = [_json_text(value) for value in values]
+        arrays.append(pa.array(values, type=arrow_type(column)))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _json_text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return orjson.dumps(value, default=str).decode()
 
 
 def merge_rows(table: Table, stored: Mapping[str, Any], incoming: Mapping[str, Any]) -> dict[str, Any]:

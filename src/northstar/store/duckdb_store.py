@@ -25,6 +25,7 @@ from northstar.store.base import (
 )
 from northstar.store.ddl import Dialect
 from northstar.store.migrate import LEDGER_DDL, migrations
+from northstar.store.schema import INGEST_LOG
 
 
 class DuckDBStore:
@@ -86,7 +87,7 @@ class DuckDBStore:
                 for name, rows in batch.items():
                     self._write_table(cursor, name, rows, result)
                 if source is not None:
-                    self._write_table(cursor, "ingest_log", ingest_log_rows(result, source), WriteResult())
+                    self._append_log(cursor, ingest_log_rows(result, source))
                 cursor.execute("COMMIT")
             except (duckdb.Error, KeyError, TypeError, ValueError) as exc:
                 cursor.execute("ROLLBACK")
@@ -104,6 +105,16 @@ class DuckDBStore:
         cursor.unregister("_staging")
         result.inserted[name] = result.inserted.get(name, 0) + int(inserted[0] if inserted else 0)
         result.time_range[name] = time_range(table, arrow)
+
+    @staticmethod
+    def _append_log(cursor: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
+        # A plain parameterised append: the log has unique fresh keys, so no staging or conflict check.
+        if rows:
+            cursor.executemany(
+                f"INSERT INTO ingest_log ({', '.join(INGEST_LOG.column_names)}) VALUES "
+                f"({', '.join('?' for _ in INGEST_LOG.columns)})",
+                [[row[name] for name in INGEST_LOG.column_names] for row in rows],
+            )
 
     def reader(self) -> ibis.BaseBackend:
         backend = getattr(self._local, "backend", None)

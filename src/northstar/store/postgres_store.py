@@ -26,6 +26,7 @@ from northstar.store.base import (
 )
 from northstar.store.ddl import Dialect
 from northstar.store.migrate import LEDGER_DDL, migrations
+from northstar.store.schema import INGEST_LOG
 
 # Serialises migrations between processes that start together (any constant works).
 _MIGRATION_LOCK_ID = 0x4E5354
@@ -45,6 +46,9 @@ class PostgresStore:
         self._url = url
         self._local = threading.local()
         self._write_lock = threading.Lock()
+        # Every thread's reader connection, so that close() can release them all.
+        self._readers: list[psycopg.Connection] = []
+        self._readers_lock = threading.Lock()
         try:
             self._writer = psycopg.connect(url, autocommit=False)
         except psycopg.OperationalError as exc:
@@ -95,7 +99,7 @@ class PostgresStore:
                     for name, rows in batch.items():
                         self._write_table(cursor, name, rows, result)
                     if source is not None:
-                        self._write_table(cursor, "ingest_log", ingest_log_rows(result, source), WriteResult())
+                        self._append_log(cursor, ingest_log_rows(result, source))
                 self._writer.commit()
             except (psycopg.Error, KeyError, TypeError, ValueError) as exc:
                 self._writer.rollback()
@@ -126,21 +130,34 @@ class PostgresStore:
         cursor.execute(pgsql.SQL("DROP TABLE {}").format(pgsql.Identifier(staging)))
         result.time_range[name] = time_range(table, arrow)
 
+    @staticmethod
+    def _append_log(cursor: psycopg.Cursor, rows: list[dict[str, Any]]) -> None:
+        # A plain parameterised append: the log has unique fresh keys, so no staging or conflict check.
+        if rows:
+            cursor.executemany(
+                f"INSERT INTO ingest_log ({', '.join(INGEST_LOG.column_names)}) VALUES "
+                f"({', '.join('%s' for _ in INGEST_LOG.columns)})",
+                [[row[name] for name in INGEST_LOG.column_names] for row in rows],
+            )
+
     def reader(self) -> ibis.BaseBackend:
         backend = getattr(self._local, "backend", None)
         if backend is None:
-            connection = psycopg.connect(self._url, autocommit=True)
-            connection.execute("SET TIME ZONE 'UTC'")
-            backend = ibis.postgres.from_connection(connection)
+            backend = ibis.postgres.from_connection(self._connect_reader())
             self._local.backend = backend
         return backend
 
     def _reader_connection(self) -> psycopg.Connection:
         connection = getattr(self._local, "connection", None)
         if connection is None or connection.closed:
-            connection = psycopg.connect(self._url, autocommit=True)
-            connection.execute("SET TIME ZONE 'UTC'")
-            self._local.connection = connection
+            connection = self._local.connection = self._connect_reader()
+        return connection
+
+    def _connect_reader(self) -> psycopg.Connection:
+        connection = psycopg.connect(self._url, autocommit=True)
+        connection.execute("SET TIME ZONE 'UTC'")
+        with self._readers_lock:
+            self._readers.append(connection)
         return connection
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -161,9 +178,10 @@ class PostgresStore:
 
     def close(self) -> None:
         self._writer.close()
-        connection = getattr(self._local, "connection", None)
-        if connection is not None:
-            connection.close()
+        with self._readers_lock:
+            for connection in self._readers:
+                connection.close()
+            self._readers.clear()
 
 
 def _now() -> datetime:

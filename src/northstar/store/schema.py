@@ -219,7 +219,7 @@ INVITATIONS = Table(
         Column("invitee_id", "text", doc="The invitee's user id, once known."),
         Column("invitee_type", "text", doc="The invitee's user type."),
         Column("channel", "text", doc="email, sms, link, ..."),
-        Column("sent_at", "timestamp", True, "When it was sent.", merge="keep"),
+        Column("sent_at", "timestamp", True, "When it was sent.", merge="least"),
         Column("accepted_at", "timestamp", doc="When the invitee signed up."),
         Column("activated_at", "timestamp", doc="When the invitee reached activation."),
     ),
@@ -251,7 +251,7 @@ SUPPORT_TICKETS = Table(
     columns=(
         Column("ticket_id", "text", True, "The ticket."),
         Column("user_id", "text", doc="Who opened it."),
-        Column("opened_at", "timestamp", True, "When it was opened.", merge="keep"),
+        Column("opened_at", "timestamp", True, "When it was opened.", merge="least"),
         Column("first_response_at", "timestamp", doc="First answer from support."),
         Column("resolved_at", "timestamp", doc="When it was resolved."),
         Column("priority", "text", doc="low, normal, high, urgent."),
