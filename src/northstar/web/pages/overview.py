@@ -7,7 +7,7 @@ this module only groups the specification's overview fields into sections.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 from northstar.metrics.overview import build_overview
 from northstar.metrics.results import MetricResult
 from northstar.metrics.service import MetricsService
-from northstar.web.api.v1.metrics import metrics_service
+from northstar.web.api.v1.metrics import DateQuery, metrics_service
 
 WEB = Path(__file__).resolve().parents[1]
 templates = Jinja2Templates(directory=WEB / "templates")
@@ -79,7 +79,7 @@ def overview_page(
     request: Request,
     service: Annotated[MetricsService, Depends(metrics_service)],
     timeframe: Annotated[Literal["7d", "30d", "90d", "1y"], Query()] = "30d",
-    day: Annotated[date | None, Query(alias="date")] = None,
+    day: DateQuery = None,
 ) -> HTMLResponse:
     """The overview metrics as cards, grouped by section, for ``timeframe`` ending on ``date``."""
     chosen = day or service.today()

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel
 
-from northstar.domain.errors import InvalidInput, UnknownMetric
+from northstar.domain.errors import UnknownMetric
 from northstar.domain.money import Money
 from northstar.metrics.overview import Overview, build_overview
 from northstar.metrics.registry import MetricSpec
@@ -26,11 +26,18 @@ router = APIRouter(prefix="/api/v1/metrics", tags=["metrics"])
 
 Timeframe = Literal["7d", "30d", "90d", "1y"]
 TimeframeQuery = Annotated[Timeframe, Query(description="The period ending on `date`: 7d, 30d, 90d or 1y.")]
+# Reporting days whose windows (up to a year back, a month back for growth) stay representable;
+# the pattern states the same range in the OpenAPI schema, where a date cannot carry a minimum.
+FIRST_DAY, LAST_DAY = date(1971, 1, 1), date(9998, 12, 31)
+DAY_PATTERN = r"^(197[1-9]|19[89][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9])-[0-9]{2}-[0-9]{2}$"
 DateQuery = Annotated[
     date | None,
-    Query(alias="date", description="Reporting day D (YYYY-MM-DD); default: today in the reporting timezone."),
+    Query(alias="date", ge=FIRST_DAY, le=LAST_DAY, json_schema_extra={"pattern": DAY_PATTERN},
+          description="Reporting day D (YYYY-MM-DD, 1971-01-01 to 9998-12-31); default: today in the "
+          "reporting timezone."),
 ]
-BAD_INPUT = {422: {"description": "A bad `timeframe` or `date` (the field and the reason are named)."}}
+BAD_INPUT = {422: {"description": "A `timeframe` other than 7d, 30d, 90d, 1y, or a `date` that is not a YYYY-MM-DD "
+                                  "day between 1971-01-01 and 9998-12-31."}}
 
 
 def metrics_service(northstar: NorthstarDep) -> MetricsService:
@@ -201,10 +208,6 @@ def overview_out(overview: Overview, currency: str) -> MetricsOverview:
     )
 
 
-def _bad_input(exc: InvalidInput) -> HTTPException:
-    return HTTPException(status_code=422, detail=[exc.as_dict()])
-
-
 @router.get("", response_model=list[MetricInfo], summary="The metric catalog")
 def list_metrics(service: Service) -> list[MetricInfo]:
     """Every metric of the catalog with its metadata and target, in catalog order."""
@@ -224,10 +227,7 @@ def _info(spec: MetricSpec, service: MetricsService) -> MetricInfo:
 @router.get("/overview", response_model=MetricsOverview, responses=BAD_INPUT, summary="Executive overview")
 def overview(service: Service, timeframe: TimeframeQuery = "30d", day: DateQuery = None) -> MetricsOverview:
     """Seed 000's ``MetricsOverview`` on reporting day ``date`` over ``timeframe``."""
-    try:
-        built = build_overview(service, day or service.today(), timeframe)
-    except InvalidInput as exc:
-        raise _bad_input(exc) from exc
+    built = build_overview(service, day or service.today(), timeframe)
     return overview_out(built, service.settings.reporting_currency)
 
 
@@ -239,5 +239,3 @@ def one_metric(name: str, service: Service, timeframe: TimeframeQuery = "30d", d
         return metric_out(service.compute(name, day or service.today(), timeframe))
     except UnknownMetric as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
-    except InvalidInput as exc:
-        raise _bad_input(exc) from exc

@@ -1,0 +1,20 @@
+"""The built-in catalog: every family's entries, assembled into one validated :class:`Registry`."""
+
+from __future__ import annotations
+
+from northstar.config import Settings
+from northstar.metrics import engagement, performance, revenue, users, viral
+from northstar.metrics.registry import Registry
+from northstar.store.schema import TABLES_BY_NAME
+
+FAMILIES = (revenue, users, engagement, viral, performance)
+
+
+def build_registry(settings: Settings) -> Registry:
+    """The catalog for ``settings`` (declared features add adoption rates; revenue definitions name
+    the policies in force). Raises :class:`northstar.metrics.registry.RegistryError` naming the
+    offending metrics when the catalog is inconsistent."""
+    return Registry(
+        (entry for family in FAMILIES for entry in family.metrics(settings)),
+        known_tables=TABLES_BY_NAME,
+    )

@@ -1,0 +1,162 @@
+"""Engagement metrics from ``events`` (METRICS.md, "Engagement").
+
+Active = at least one qualifying event (every track/page/screen call except the events named in
+``settings.non_qualifying_events``); users are canonical users (aliases resolved).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+
+import ibis
+
+from northstar.config import Settings
+from northstar.metrics.context import MetricContext
+from northstar.metrics.registry import USER_DIMENSIONS, Grain, Metric, MetricSpec
+from northstar.metrics.results import Measurement, measured, ratio
+from northstar.metrics.sessions import session_totals
+
+SOURCE = "METRICS.md § Engagement"
+ACTIVITY = ("events",)
+
+# METRICS.md names of the features the specification lists; any other declared feature F is
+# ``F_adoption``.
+FEATURE_METRIC_NAMES: dict[str, str] = {
+    "forms": "forms_usage_rate",
+    "journey_builder": "journey_builder_adoption",
+    "ai_features": "ai_features_usage",
+    "template_marketplace": "template_marketplace_purchases",
+}
+
+
+# Labels of the specification's features; any other feature is labelled from its name.
+FEATURE_LABELS: dict[str, str] = {"ai_features": "AI features"}
+
+
+def feature_metric_name(feature: str) -> str:
+    """The catalog name of the adoption rate of declared feature ``feature``."""
+    return FEATURE_METRIC_NAMES.get(feature, f"{feature}_adoption")
+
+
+def active_in_days(days: int) -> Callable[[MetricContext], Measurement]:
+    """Distinct active users in the ``days`` reporting days ending ``D`` (dau 1, wau 7, mau 30)."""
+
+    def compute(ctx: MetricContext) -> Measurement:
+        return measured(ctx.count_active(ctx.days_ending_on_day(days)))
+
+    return compute
+
+
+def stickiness(ctx: MetricContext) -> Measurement:
+    """``dau / mau`` on ``D``; undefined when nobody was active in the 30 days."""
+    dau = ctx.count_active(ctx.days_ending_on_day(1))
+    mau = ctx.count_active(ctx.days_ending_on_day(30))
+    return ratio(dau, mau, "no active users in the 30 days ending D")
+
+
+def active_rate(days: int, user_type: str | None) -> Callable[[MetricContext], Measurement]:
+    """Registered users (of ``user_type``) active in the ``days`` days ending ``D`` / registered
+    users (of ``user_type``) at the end of ``D``; undefined when there are none."""
+
+    def compute(ctx: MetricContext) -> Measurement:
+        denominator = ctx.count_registered(user_type)
+        numerator = ctx.count_registered_active(ctx.days_ending_on_day(days), user_type)
+        who = f"{user_type} users" if user_type else "users"
+        return ratio(numerator, denominator, f"no registered {who} at the end of D")
+
+    return compute
+
+
+def avg_session_duration_minutes(ctx: MetricContext) -> Measurement:
+    """Mean duration in minutes of the sessions that started in the window; undefined without any."""
+    totals = session_totals(ctx, *ctx.bounds())
+    return ratio(Fraction(totals.duration_seconds, 60), totals.sessions, "no sessions started in the window")
+
+
+def sessions_per_user(ctx: MetricContext) -> Measurement:
+    """Sessions started in the window / distinct users who started them."""
+    totals = session_totals(ctx, *ctx.bounds())
+    return ratio(totals.sessions, totals.users, "no sessions started in the window")
+
+
+def feature_users(ctx: MetricContext) -> tuple[int, dict[str, int]]:
+    """Distinct active users in the window, and per declared feature the distinct users with a
+    qualifying event of it in the window: one query for every feature."""
+    start, end = ctx.bounds()
+    events = ctx.qualifying_events(start, end)
+    features = [(feature, list(names)) for feature, names in ctx.settings.features.items() if names]
+    columns = {f"f{index}": ibis.ifelse(events.event.isin(names), events.uid, ibis.null()).nunique()
+               for index, (_feature, names) in enumerate(features)}
+    row = events.aggregate(active=events.uid.nunique(), **columns).execute().iloc[0]
+    used = {feature: int(row[f"f{index}"]) for index, (feature, _names) in enumerate(features)}
+    return int(row["active"]), {feature: used.get(feature, 0) for feature in ctx.settings.features}
+
+
+def feature_adoption(feature: str) -> Callable[[MetricContext], Measurement]:
+    """Distinct users with a qualifying event of ``feature`` (its declared event names) in the window
+    / distinct active users in the window; undefined when nobody was active."""
+
+    def compute(ctx: MetricContext) -> Measurement:
+        active, users = ctx.remember(("feature_users",), lambda: feature_users(ctx))
+        return ratio(users[feature], active, "no active users in the window")
+
+    return compute
+
+
+def _spec(name: str, label: str, description: str, unit: str, kind: str, grain: Grain, definition: str,
+          **extra: object) -> MetricSpec:
+    return MetricSpec(
+        name=name, label=label, description=description, unit=unit, direction="higher", family="engagement",
+        kind=kind, grain=grain, dimensions=USER_DIMENSIONS, definition=definition, source=SOURCE,
+        requires=extra.pop("requires", ACTIVITY), **extra,
+    )
+
+
+def _rate_text(days: int, who: str) -> str:
+    period = "on D" if days == 1 else f"in the {days} reporting days ending D"
+    return (f"Registered {who} active {period} / registered {who} at the end of D (signed up by then, not "
+            "deleted); undefined when there are none.")
+
+
+def metrics(settings: Settings) -> list[Metric]:
+    """The engagement family's catalog entries, with one adoption rate per declared feature."""
+    gap = settings.session_gap_minutes
+    session_text = (f"Qualifying events of one user with gaps under {gap} minutes form one session, unless "
+                    "they carry an explicit session_id; duration = last event − first event.")
+    entries = [
+        Metric(_spec("dau", "DAU", "Daily active users.", "count", "simple", "day",
+                     "Distinct users with a qualifying event on D."), active_in_days(1)),
+        Metric(_spec("wau", "WAU", "Weekly active users.", "count", "simple", "7d",
+                     "Distinct users with a qualifying event in the 7 reporting days ending D."), active_in_days(7)),
+        Metric(_spec("mau", "MAU", "Monthly active users.", "count", "simple", "30d",
+                     "Distinct users with a qualifying event in the 30 reporting days ending D."), active_in_days(30)),
+        Metric(_spec("stickiness", "Stickiness", "Share of monthly users active today.", "rate", "ratio", "day",
+                     "dau / mau on D; undefined when mau is 0."), stickiness),
+        Metric(_spec("dau_rate", "DAU rate", "Share of registered users active today.", "rate", "ratio", "day",
+                     _rate_text(1, "users"), requires=("users", "events")), active_rate(1, None)),
+        Metric(_spec("wau_rate", "WAU rate", "Share of registered users active this week.", "rate", "ratio", "7d",
+                     _rate_text(7, "users"), requires=("users", "events")), active_rate(7, None)),
+        Metric(_spec("supplier_dau_rate", "Supplier DAU rate", "Share of suppliers active today.", "rate", "ratio",
+                     "day", _rate_text(1, "suppliers"), requires=("users", "events")), active_rate(1, "supplier")),
+        Metric(_spec("supplier_wau_rate", "Supplier WAU rate", "Share of suppliers active this week.", "rate",
+                     "ratio", "7d", _rate_text(7, "suppliers"), requires=("users", "events")),
+               active_rate(7, "supplier")),
+        Metric(_spec("couple_wau_rate", "Couple WAU rate", "Share of couples active this week.", "rate", "ratio",
+                     "7d", _rate_text(7, "couples"), requires=("users", "events")), active_rate(7, "couple")),
+        Metric(_spec("avg_session_duration_minutes", "Avg session duration", "Mean session length.", "duration",
+                     "ratio", "timeframe", "Mean duration of the sessions that started in the window. " + session_text,
+                     duration_unit="minutes"), avg_session_duration_minutes),
+        Metric(_spec("sessions_per_user", "Sessions per user", "Sessions per user who had one.", "ratio", "ratio",
+                     "timeframe", "Sessions that started in the window / distinct users who started them. "
+                     + session_text), sessions_per_user),
+    ]
+    for feature, events in settings.features.items():
+        label = FEATURE_LABELS.get(feature, feature.replace("_", " ").capitalize())
+        entries.append(Metric(
+            _spec(feature_metric_name(feature), f"{label} adoption", f"Share of active users who used {label}.",
+                  "rate", "ratio", "timeframe",
+                  f"Distinct users with a qualifying event named {', '.join(events) or '(none declared)'} in the "
+                  "window / distinct active users in the window; undefined when nobody was active."),
+            feature_adoption(feature)))
+    return entries

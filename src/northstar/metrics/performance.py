@@ -1,0 +1,84 @@
+"""Product performance from ``performance_samples`` (METRICS.md, "Product performance").
+
+Samples are in the window when ``recorded_at`` falls in its instants. A sample whose ``ok`` is
+unknown succeeded (the column's documented default).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+import ibis
+import ibis.expr.types as ir
+
+from northstar.config import Settings
+from northstar.metrics.context import MetricContext
+from northstar.metrics.registry import Metric, MetricSpec
+from northstar.metrics.results import Measurement, ratio
+
+SOURCE = "METRICS.md § Product performance"
+REQUIRES = ("performance_samples",)
+
+
+def samples(ctx: MetricContext, kind: str) -> ir.Table:
+    """Samples of ``kind`` (page_load, api_request, uptime_check) recorded in the window."""
+    start, end = ctx.bounds()
+    table = ctx.table("performance_samples")
+    return table.filter(table.kind == kind, table.recorded_at >= start, table.recorded_at < end)
+
+
+def mean_duration(kind: str) -> Callable[[MetricContext], Measurement]:
+    """Mean ``duration_ms`` of the window's ``kind`` samples that have one; undefined without any."""
+
+    def compute(ctx: MetricContext) -> Measurement:
+        table = samples(ctx, kind)
+        table = table.filter(table.duration_ms.notnull())
+        row = table.aggregate(count=table.count(), total=table.duration_ms.sum()).execute().iloc[0]
+        count = int(row["count"])
+        total = Decimal(repr(float(row["total"]))) if count else Decimal(0)
+        return ratio(total, count, f"no {kind} samples in the window")
+
+    return compute
+
+
+def share(kind: str, failed: bool) -> Callable[[MetricContext], Measurement]:
+    """The share of the window's ``kind`` samples that failed (``failed``) or succeeded."""
+
+    def compute(ctx: MetricContext) -> Measurement:
+        table = samples(ctx, kind)
+        succeeded = ibis.coalesce(table.ok, ibis.literal(True))
+        hit = ~succeeded if failed else succeeded
+        row = table.aggregate(count=table.count(), hits=ibis.ifelse(hit, 1, 0).sum()).execute().iloc[0]
+        count = int(row["count"])
+        return ratio(int(row["hits"]) if count else 0, count, f"no {kind} samples in the window")
+
+    return compute
+
+
+def _spec(name: str, label: str, description: str, unit: str, direction: str, definition: str,
+          **extra: object) -> MetricSpec:
+    return MetricSpec(
+        name=name, label=label, description=description, unit=unit, direction=direction, family="performance",
+        kind="ratio" if unit == "rate" else "simple", grain="timeframe", definition=definition, source=SOURCE,
+        requires=REQUIRES, **extra,
+    )
+
+
+def metrics(settings: Settings) -> list[Metric]:
+    """The performance family's catalog entries."""
+    return [
+        Metric(_spec("avg_page_load_time_ms", "Avg page load", "Mean page load time.", "duration", "lower",
+                     "Mean duration_ms of page_load samples recorded in the window.", duration_unit="ms",
+                     benchmark="The specification's target: under 2 s."), mean_duration("page_load")),
+        Metric(_spec("avg_api_response_time_ms", "Avg API response", "Mean API response time.", "duration",
+                     "lower", "Mean duration_ms of api_request samples recorded in the window.",
+                     duration_unit="ms"), mean_duration("api_request")),
+        Metric(_spec("uptime_percentage", "Uptime", "Share of successful uptime checks.", "rate", "higher",
+                     "Successful uptime_check samples / all uptime_check samples in the window (ok unknown "
+                     "counts as success).", benchmark="The specification's target: above 99.9 %."),
+               share("uptime_check", failed=False)),
+        Metric(_spec("error_rate", "Error rate", "Share of failed API requests.", "rate", "lower",
+                     "api_request samples with ok = false / all api_request samples in the window."),
+               share("api_request", failed=True)),
+    ]

@@ -1,0 +1,207 @@
+"""Revenue metrics from ``subscription_history`` (METRICS.md, "Revenue (subscriptions)").
+
+The database selects the subscriptions paying at the end of ``D`` and sums their integer amounts
+per (currency, billing interval); the monthly normalisation (``amount × 1/interval_months``) and
+the FX conversion are exact rational arithmetic here, turned into one Decimal at the end, and
+nothing is rounded: results are minor units of the reporting currency, rounded half-even once,
+by the presentation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from fractions import Fraction
+
+import ibis
+import ibis.expr.types as ir
+
+from northstar.config import Settings
+from northstar.domain.time import add_months
+from northstar.metrics.context import MetricContext
+from northstar.metrics.fx import MissingRate, to_reporting_minor
+from northstar.metrics.registry import USER_DIMENSIONS, Grain, Metric, MetricSpec
+from northstar.metrics.results import Measurement, exact, measured, ratio, undefined
+
+SOURCE = "METRICS.md § Revenue (subscriptions)"
+REQUIRES = ("subscription_history",)
+
+
+@dataclass(frozen=True, slots=True)
+class MrrSnapshot:
+    """MRR at the end of a reporting day: exact (rational) minor units of the reporting currency
+    and the number of paying customers (MRR > 0)."""
+
+    mrr_minor: Fraction
+    paying_customers: int
+
+
+def paying_subscriptions(ctx: MetricContext) -> ir.Table:
+    """The subscriptions paying at the end of ``D`` with a positive amount: each subscription's
+    latest state effective before the end of ``D``, kept when it is ``active``; ``past_due`` (until
+    canceled, or for ``past_due_days`` under the ``churn_after_days`` policy); or ``canceled`` with
+    a ``period_end`` not yet passed under the ``period_end`` cancellation policy. ``trialing`` and
+    0-amount states are not paying. Columns: customer_id, amount_minor, currency, interval_months."""
+    policies = ctx.settings.revenue
+    end = ibis.literal(ctx.end_of_day)
+    history = ctx.table("subscription_history")
+    history = history.filter(history.effective_at < end)
+    latest = history.mutate(
+        position=ibis.row_number().over(
+            group_by=history.subscription_id,
+            order_by=[history.effective_at.desc(), history.recorded_at.desc(), history.change_id.desc()],
+        )
+    )
+    latest = latest.filter(latest.position == 0)
+    if policies.past_due == "count_until_canceled":
+        past_due_paying = latest.status == "past_due"
+    else:
+        since = ibis.literal(ctx.end_of_day - timedelta(days=policies.past_due_days))
+        past_due_paying = (latest.status == "past_due") & (latest.effective_at >= since)
+    paying = (latest.status == "active") | past_due_paying
+    if policies.cancellation == "period_end":
+        paying = paying | ((latest.status == "canceled") & latest.period_end.notnull() & (latest.period_end >= end))
+    latest = latest.filter(paying, latest.amount_minor > 0)
+    if ctx.filters:
+        users = ctx.users()
+        latest = latest.semi_join(users, latest.customer_id == users.user_id)
+    return latest.select("customer_id", "amount_minor", "currency", "interval_months")
+
+
+def mrr_snapshot(ctx: MetricContext) -> MrrSnapshot:
+    """MRR and paying customers at the end of ``D``. Raises :class:`MissingRate` when a paying
+    subscription's currency has no rate in ``settings.fx_rates``."""
+    paying = paying_subscriptions(ctx)
+    sums = paying.group_by(["currency", "interval_months"]).aggregate(amount=paying.amount_minor.sum()).execute()
+    total = Fraction(0)
+    for currency, interval, amount in sums.itertuples(index=False):
+        total += to_reporting_minor(Fraction(int(amount), int(interval)), currency, ctx.settings)
+    customers = int(ctx.scalar(paying.customer_id.nunique()))
+    return MrrSnapshot(total, customers)
+
+
+def _snapshot_or_reason(ctx: MetricContext) -> MrrSnapshot | Measurement:
+    def compute() -> MrrSnapshot | Measurement:
+        try:
+            return mrr_snapshot(ctx)
+        except MissingRate as exc:
+            return undefined(f"{exc}; add it to fx_rates")
+
+    return ctx.remember(("mrr_snapshot",), compute)
+
+
+def mrr(ctx: MetricContext) -> Measurement:
+    """``mrr``: exact minor units of the reporting currency at the end of ``D``."""
+    snapshot = _snapshot_or_reason(ctx)
+    return snapshot if isinstance(snapshot, Measurement) else measured(exact(snapshot.mrr_minor))
+
+
+def arr(ctx: MetricContext) -> Measurement:
+    """``arr = mrr × 12``, exact minor units."""
+    snapshot = _snapshot_or_reason(ctx)
+    return snapshot if isinstance(snapshot, Measurement) else measured(exact(snapshot.mrr_minor * 12))
+
+
+def mrr_growth_rate(ctx: MetricContext) -> Measurement:
+    """``(mrr(D) − mrr(D minus one month)) / mrr(D minus one month)``; undefined when the earlier
+    MRR is 0."""
+    now = _snapshot_or_reason(ctx)
+    before = _snapshot_or_reason(ctx.at(add_months(ctx.day, -1)))
+    if isinstance(now, Measurement):
+        return now
+    if isinstance(before, Measurement):
+        return before
+    return ratio(now.mrr_minor - before.mrr_minor, before.mrr_minor, "MRR one month earlier was 0")
+
+
+def paying_customers(ctx: MetricContext) -> Measurement:
+    """Customers with MRR > 0 at the end of ``D`` (counted even when a currency lacks a rate)."""
+    snapshot = _snapshot_or_reason(ctx)
+    if isinstance(snapshot, MrrSnapshot):
+        return measured(snapshot.paying_customers)
+    return measured(int(ctx.scalar(paying_subscriptions(ctx).customer_id.nunique())))
+
+
+def arpa(ctx: MetricContext) -> Measurement:
+    """``mrr / paying_customers``, exact minor units; undefined with no paying customer."""
+    snapshot = _snapshot_or_reason(ctx)
+    if isinstance(snapshot, Measurement):
+        return snapshot
+    return ratio(snapshot.mrr_minor, snapshot.paying_customers, "no paying customers at the end of the day")
+
+
+def trial_to_paid_conversion(ctx: MetricContext) -> Measurement:
+    """Of trials that ended in the window (a ``trialing`` state followed by another status), the
+    share whose customer had a paying state (active or past_due, amount > 0) effective between the
+    trial's end and ``settings.revenue.trial_grace_days`` days later, before the end of ``D``;
+    undefined when no trial ended."""
+    start, end = ctx.bounds()
+    history = ctx.table("subscription_history")
+    history = history.filter(history.effective_at < ibis.literal(ctx.end_of_day))
+    if ctx.filters:
+        users = ctx.users()
+        history = history.semi_join(users, history.customer_id == users.user_id)
+    order = ibis.window(
+        group_by=history.subscription_id, order_by=[history.effective_at, history.recorded_at, history.change_id]
+    )
+    steps = history.mutate(
+        next_status=history.status.lead().over(order), next_at=history.effective_at.lead().over(order)
+    )
+    ended = steps.filter(
+        steps.status == "trialing", steps.next_status.notnull(), steps.next_status != "trialing",
+        steps.next_at >= start, steps.next_at < end,
+    ).select(trial=steps.subscription_id, customer=steps.customer_id, ended_at=steps.next_at)
+    paid = history.filter(history.status.isin(["active", "past_due"]), history.amount_minor > 0)
+    paid = paid.select(payer=paid.customer_id, paid_at=paid.effective_at)
+    grace = ibis.interval(days=ctx.settings.revenue.trial_grace_days)
+    converted = ended.join(
+        paid, [ended.customer == paid.payer, paid.paid_at >= ended.ended_at, paid.paid_at <= ended.ended_at + grace]
+    ).select("trial", "ended_at").distinct()
+    trials = int(ctx.scalar(ended.count()))
+    return ratio(int(ctx.scalar(converted.count())), trials, "no trial ended in the window")
+
+
+def _spec(name: str, label: str, description: str, unit: str, kind: str, definition: str,
+          grain: Grain = "end_of_day") -> MetricSpec:
+    return MetricSpec(
+        name=name, label=label, description=description, unit=unit, direction="higher", family="revenue",
+        kind=kind, grain=grain, dimensions=USER_DIMENSIONS, definition=definition, source=SOURCE,
+        requires=REQUIRES,
+    )
+
+
+_MRR_DEFINITION = (
+    "Sum, over subscriptions paying at the end of D, of amount × 1/interval_months, after discounts, before "
+    "tax, converted to the reporting currency by settings.fx_rates. Trials and free plans contribute 0; "
+    "cancellation: {cancellation}; past_due: {past_due}."
+)
+
+
+def metrics(settings: Settings) -> list[Metric]:
+    """The revenue family's catalog entries; the definitions name the revenue policies in force."""
+    policies = settings.revenue
+    past_due = ("counted until canceled" if policies.past_due == "count_until_canceled"
+                else f"churned after {policies.past_due_days} days past due")
+    cancellation = ("takes effect when the paid period ends" if policies.cancellation == "period_end"
+                    else "takes effect when it is made")
+    mrr_text = _MRR_DEFINITION.format(cancellation=cancellation, past_due=past_due)
+    return [
+        Metric(_spec("mrr", "MRR", "Monthly recurring revenue at the end of the day.", "money", "simple",
+                     mrr_text), mrr),
+        Metric(_spec("arr", "ARR", "Annual run rate: MRR × 12.", "money", "derived", "mrr × 12. " + mrr_text), arr),
+        Metric(_spec("mrr_growth_rate", "MRR growth", "Month-over-month MRR growth.", "rate", "derived",
+                     "(mrr(D) − mrr(D minus one month)) / mrr(D minus one month); undefined when the earlier "
+                     "MRR is 0."), mrr_growth_rate),
+        Metric(_spec("paying_customers", "Paying customers", "Customers with MRR above 0.", "count", "simple",
+                     "Distinct customers with MRR > 0 at the end of D."), paying_customers),
+        Metric(_spec("paid_users", "Paid users", "Customers with MRR above 0 (the specification's name).",
+                     "count", "simple", "Distinct customers with MRR > 0 at the end of D (= paying_customers)."),
+               paying_customers),
+        Metric(_spec("arpa", "ARPA", "Average revenue per paying account.", "money", "ratio",
+                     "mrr / paying_customers at the end of D; undefined without paying customers."), arpa),
+        Metric(_spec("trial_to_paid_conversion", "Trial conversion", "Share of ended trials that became paying.",
+                     "rate", "ratio", "Of trials that ended in the window (trialing followed by another status), "
+                     "the share whose customer was paying (active or past_due, amount > 0) within the trial's end "
+                     f"+ {policies.trial_grace_days} days (settings.revenue.trial_grace_days); undefined when no "
+                     "trial ended.", grain="timeframe"), trial_to_paid_conversion),
+    ]

@@ -1,0 +1,193 @@
+"""The metrics service: the one way the rest of Northstar reads metrics (DESIGN.md, "Computing
+metrics").
+
+``compute(name, day, timeframe, filters)`` runs the catalog entry's function over the store and
+returns a :class:`MetricResult` with the previous period's value, the change, the target and the
+zone. Measurements are cached in-process for ``settings.cache_ttl_seconds``; the cache is keyed on
+the store's data version and emptied whenever new data is committed.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, TypeVar
+
+from cachetools import TTLCache
+
+from northstar.config import Settings
+from northstar.domain.errors import InvalidInput
+from northstar.domain.time import Window, parse_timeframe
+from northstar.metrics.catalog import build_registry
+from northstar.metrics.context import MetricContext
+from northstar.metrics.registry import MetricSpec, Registry
+from northstar.metrics.results import Measurement, MetricResult, format_value, money_value, zone_of
+from northstar.store.base import Store
+from northstar.store.schema import TABLES_BY_NAME
+
+if TYPE_CHECKING:
+    from northstar.app import Northstar
+
+# What to do when a family's table is empty: the hint a ``no_data`` result carries.
+IMPORT_HINTS: dict[str, str] = {
+    "subscription_history": "import subscriptions (northstar import subscriptions FILE)",
+    "users": "import users (northstar import users FILE) or send identify calls",
+    "events": "send events to the Segment-compatible API or import them (northstar import events FILE)",
+    "invitations": "import invitations (northstar import invitations FILE)",
+    "performance_samples": "import performance samples (northstar import performance FILE)",
+}
+
+Filters = Mapping[str, str]
+T = TypeVar("T")
+
+
+class MetricsService:
+    """Computes catalog metrics over ``store`` under ``settings``.
+
+    ``data_version`` returns a number that changes whenever committed data changes (the façade's
+    ``data_version``); it is part of every cache key. Use :meth:`for_northstar` to also empty the
+    cache on every commit.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        registry: Registry | None = None,
+        data_version: Callable[[], int] = lambda: 0,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.registry = registry or build_registry(settings)
+        self._data_version = data_version
+        self._cache: TTLCache[tuple[object, ...], object] = TTLCache(maxsize=8192, ttl=settings.cache_ttl_seconds)
+        self._lock = threading.Lock()
+        self._local = threading.local()
+
+    @classmethod
+    def for_northstar(cls, northstar: Northstar) -> MetricsService:
+        """A service over the façade's store and settings, its cache keyed on the façade's
+        ``data_version`` and emptied by each commit."""
+        facade = weakref.ref(northstar)  # no reference cycle: the façade owns the service, not the reverse
+        service = cls(northstar.store, northstar.settings, data_version=lambda: facade().data_version)
+        northstar.on_commit(lambda _result: service.invalidate())
+        return service
+
+    def invalidate(self) -> None:
+        """Forget every cached value."""
+        with self._lock:
+            self._cache.clear()
+
+    def today(self) -> date:
+        """The reporting day of now in the reporting timezone."""
+        return datetime.now(self.settings.timezone).date()
+
+    def compute(
+        self, name: str, day: date | None = None, timeframe: str = "30d", filters: Filters | None = None
+    ) -> MetricResult:
+        """Metric ``name`` on reporting day ``day`` (default: today) over the ``timeframe`` ending
+        on it, for the users matching ``filters`` (dimension → value).
+
+        Raises :class:`northstar.domain.errors.UnknownMetric` for a name outside the catalog and
+        :class:`InvalidInput` for a bad timeframe or a filter on a dimension the metric lacks.
+        An undefined value or a family without data is a result with ``value=None`` and a reason.
+        """
+        spec = self.registry.spec(name)
+        days = parse_timeframe(timeframe)
+        chosen = self._check_filters(spec, filters or {})
+        day = day or self.today()
+        window = Window.ending_on(day, days)
+        now = self._measure(spec, day, window, chosen)
+        previous = self._measure(spec, day - timedelta(days=days), window.previous(), chosen)
+        return self._result(spec, day, timeframe, window, chosen, now, previous)
+
+    def _check_filters(self, spec: MetricSpec, filters: Filters) -> dict[str, str]:
+        allowed: set[str] = set()
+        for dimension in spec.dimensions:
+            allowed.update(self.settings.user_dimensions if dimension == "user_traits" else [dimension])
+        columns = set(TABLES_BY_NAME["users"].column_names)
+        for dimension, value in filters.items():
+            if dimension not in allowed:
+                raise InvalidInput("filters", f"{spec.name} cannot be split by {dimension!r}; it can be split by "
+                                   f"{', '.join(sorted(allowed)) or 'nothing'}")
+            if dimension not in columns:
+                raise InvalidInput("filters", f"{dimension!r} is a user trait without a users column; filtering "
+                                   "on traits is not supported yet")
+            if not isinstance(value, str) or not value:
+                raise InvalidInput("filters", f"the value of {dimension!r} must be a non-empty text")
+        return dict(sorted(filters.items()))
+
+    def _measure(self, spec: MetricSpec, day: date, window: Window, filters: dict[str, str]) -> Measurement:
+        """The measurement of ``spec`` (cached), or ``no_data`` naming what to import when a table
+        the family needs is empty."""
+        context = self._context(day, window, filters)
+
+        def measure() -> Measurement:
+            missing = [table for table in spec.requires
+                       if not self._cached(("rows", table), lambda table=table: context.has_rows(table))]
+            if missing:
+                return Measurement(None, "no_data: " + "; ".join(IMPORT_HINTS.get(table, f"load {table}")
+                                                                 for table in missing))
+            return self.registry.get(spec.name).compute(context)
+
+        return self._cached(("measure", spec.name, day, window, tuple(filters.items())), measure)
+
+    def _context(self, day: date, window: Window, filters: dict[str, str]) -> MetricContext:
+        """A context over this thread's reader, sharing its table expressions across computations."""
+        backend = self.store.reader()
+        if getattr(self._local, "backend", None) is not backend:
+            self._local.backend, self._local.tables = backend, {}
+        return MetricContext(backend, self.settings, day, window, filters, self._local.tables,
+                             lambda key, compute: self._cached(("memo", *key), compute))
+
+    def _cached(self, key: tuple[object, ...], compute: Callable[[], T]) -> T:
+        """``compute()``, remembered under ``key`` and the current data version for the cache's TTL."""
+        full = (*key, self._data_version())
+        with self._lock:
+            if full in self._cache:
+                return self._cache[full]  # type: ignore[return-value]
+        value = compute()
+        with self._lock:
+            self._cache[full] = value
+        return value
+
+    def _result(
+        self, spec: MetricSpec, day: date, timeframe: str, window: Window, filters: dict[str, str],
+        now: Measurement, previous: Measurement,
+    ) -> MetricResult:
+        currency = self.settings.reporting_currency
+        target = self.settings.targets.get(spec.name)
+        change = None if now.value is None or previous.value is None else now.value - previous.value
+        change_rate = None if change is None or previous.value == 0 else Decimal(change) / Decimal(previous.value)
+        return MetricResult(
+            name=spec.name, label=spec.label, description=spec.description, unit=spec.unit,
+            duration_unit=spec.duration_unit, direction=spec.direction, day=day, timeframe=timeframe,
+            window_start=window.start, window_end=window.end, filters=filters,
+            value=now.value, reason=now.reason,
+            currency=currency if spec.unit == "money" else None,
+            money=money_value(now.value, currency) if spec.unit == "money" and now.value is not None else None,
+            display=format_value(spec, now.value, currency),
+            previous=previous.value, previous_display=format_value(spec, previous.value, currency),
+            change=change, change_rate=change_rate,
+            target=target.value if target else None,
+            target_display=format_value(spec, target.value, currency) if target else None,
+            zone=zone_of(now.value, target, spec.direction),
+            definition=spec.definition, source=spec.source,
+        )
+
+
+_SERVICES: weakref.WeakKeyDictionary[Northstar, MetricsService] = weakref.WeakKeyDictionary()
+_SERVICES_LOCK = threading.Lock()
+
+
+def service_for(northstar: Northstar) -> MetricsService:
+    """The one :class:`MetricsService` of a façade (made on first use, see :meth:`MetricsService.for_northstar`),
+    so every adapter over the same façade shares one cache."""
+    with _SERVICES_LOCK:
+        service = _SERVICES.get(northstar)
+        if service is None:
+            service = _SERVICES[northstar] = MetricsService.for_northstar(northstar)
+        return service

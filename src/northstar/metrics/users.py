@@ -1,0 +1,72 @@
+"""User counts from ``users`` and activity from ``events`` (METRICS.md, "Users").
+
+A user's signup time is ``coalesce(created_at, first_seen_at)``; registered users are those signed
+up by the end of ``D`` and not deleted by then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from northstar.config import Settings
+from northstar.metrics.context import MetricContext
+from northstar.metrics.registry import USER_DIMENSIONS, Grain, Metric, MetricSpec
+from northstar.metrics.results import Measurement, measured
+
+SOURCE = "METRICS.md § Users"
+
+
+def registered(user_type: str | None) -> Callable[[MetricContext], Measurement]:
+    """Registered, not deleted users (of ``user_type`` when given) at the end of ``D``."""
+
+    def compute(ctx: MetricContext) -> Measurement:
+        return measured(ctx.count_registered(user_type))
+
+    return compute
+
+
+def active_of_type(user_type: str) -> Callable[[MetricContext], Measurement]:
+    """Registered users of ``user_type`` active in the 30 reporting days ending ``D``."""
+
+    def compute(ctx: MetricContext) -> Measurement:
+        return measured(ctx.count_registered_active(ctx.days_ending_on_day(30), user_type))
+
+    return compute
+
+
+def new_signups(ctx: MetricContext) -> Measurement:
+    """Users who signed up in the timeframe's window (not deleted by the end of ``D``)."""
+    start, end = ctx.bounds()
+    users = ctx.users()
+    return measured(int(ctx.scalar(users.filter(users.signup_at >= start, users.signup_at < end).count())))
+
+
+def _spec(name: str, label: str, description: str, grain: Grain, definition: str, requires: tuple[str, ...],
+          kind: str = "simple") -> MetricSpec:
+    return MetricSpec(
+        name=name, label=label, description=description, unit="count", direction="higher", family="users",
+        kind=kind, grain=grain, dimensions=USER_DIMENSIONS, definition=definition, source=SOURCE,
+        requires=requires,
+    )
+
+
+def metrics(settings: Settings) -> list[Metric]:
+    """The users family's catalog entries."""
+    registered_text = "Users signed up (coalesce(created_at, first_seen_at)) by the end of D and not deleted by then"
+    active_text = ("Registered {kind} with at least one qualifying event in the 30 reporting days ending D "
+                   "(events of aliased ids count for the user they were aliased to).")
+    return [
+        Metric(_spec("total_users", "Total users", "Registered users.", "end_of_day", registered_text + ".",
+                     ("users",), "cumulative"), registered(None)),
+        Metric(_spec("total_suppliers", "Suppliers", "Registered suppliers.", "end_of_day",
+                     registered_text + ", of type supplier.", ("users",), "cumulative"), registered("supplier")),
+        Metric(_spec("total_couples", "Couples", "Registered couples.", "end_of_day",
+                     registered_text + ", of type couple.", ("users",), "cumulative"), registered("couple")),
+        Metric(_spec("active_suppliers", "Active suppliers", "Suppliers active in the last 30 days.", "30d",
+                     active_text.format(kind="suppliers"), ("users", "events")), active_of_type("supplier")),
+        Metric(_spec("active_couples", "Active couples", "Couples active in the last 30 days.", "30d",
+                     active_text.format(kind="couples"), ("users", "events")), active_of_type("couple")),
+        Metric(_spec("new_signups", "New signups", "Users who signed up in the period.", "timeframe",
+                     "Users whose signup time (coalesce(created_at, first_seen_at)) falls in the timeframe's "
+                     "window, not deleted by the end of D.", ("users",)), new_signups),
+    ]
