@@ -6,8 +6,9 @@ Each command parses its options, calls a service and prints; the work lives in t
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -16,13 +17,17 @@ from rich.table import Table
 from northstar.config import Settings, get_settings
 from northstar.domain.errors import NorthstarError
 
+if TYPE_CHECKING:
+    from northstar.app import Northstar
+
 app = typer.Typer(help="Northstar: success metrics for platforms.", no_args_is_help=True)
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 console = Console()
 
 
-def _open(settings: Settings | None = None):  # noqa: ANN202 - avoids importing the façade at CLI start
+def _open(settings: Settings | None = None) -> Northstar:
+    # Imported here so that `northstar --help` does not load the store and metric stack.
     from northstar.app import Northstar
 
     try:
@@ -165,11 +170,14 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same data).")] = 7,
     port: Annotated[int | None, typer.Option(help="Port to serve on.")] = None,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Stop after loading and computing.")] = False,
+    end: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"],
+                                                 help="Data ends the day before this (default: today, UTC).")] = None,
 ) -> None:
     """Generate the wedding-platform demo data, load it, compute the metrics and serve the dashboard."""
     from northstar.demo.run import run_demo
 
-    run_demo(console, suppliers=suppliers, months=months, seed=seed, port=port, serve=not no_serve)
+    run_demo(console, suppliers=suppliers, months=months, seed=seed, port=port, serve=not no_serve,
+             end=end.date() if end else None)
 
 
 if __name__ == "__main__":
