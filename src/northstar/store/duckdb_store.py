@@ -47,6 +47,8 @@ class DuckDBStore:
         except duckdb.IOException as exc:
             raise StoreError(f"cannot open DuckDB file {path}: {exc}") from exc
         self._con.execute("SET TimeZone = 'UTC'")
+        # DuckDB draws its own progress bar on long statements; ours (rich) is the only one wanted.
+        self._con.execute("SET enable_progress_bar = false")
         self._write_lock = threading.Lock()
         self._local = threading.local()
 
