@@ -58,6 +58,10 @@ class Store(Protocol):
         With a ``source``, the same transaction appends one ``ingest_log`` row per table that
         received rows, so what was written and when it is dated are never out of step."""
 
+    def execute_write(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one small write statement (``?`` placeholders) outside the batch path, committed at
+        once (keys, demo replacement); returns the rows changed."""
+
     def reader(self) -> ibis.BaseBackend:
         """An Ibis backend for reads, private to the calling thread."""
 
@@ -218,6 +222,31 @@ def ingest_log_rows(result: WriteResult, source: str) -> list[dict[str, Any]]:
         for table, inserted in result.inserted.items()
         if inserted and table not in UNLOGGED_TABLES
     ]
+
+
+def log_insert(rows: list[dict[str, Any]], placeholder: str) -> tuple[str, list[list[Any]]]:
+    """A parameterised ``INSERT`` of ``ingest_log`` rows (``placeholder`` is ``?`` or ``%s``) and its
+    parameter rows: a plain append, the log's keys being fresh, with no staging or conflict check."""
+    from northstar.store.schema import INGEST_LOG
+
+    columns = INGEST_LOG.column_names
+    sql = f"INSERT INTO ingest_log ({', '.join(columns)}) VALUES ({', '.join(placeholder for _ in columns)})"
+    return sql, [[row[name] for name in columns] for row in rows]
+
+
+def stage(name: str, rows: Rows, result: WriteResult) -> tuple[Table, pa.Table] | None:
+    """``rows`` of table ``name`` as Arrow, duplicates folded, counted in ``result.offered``;
+    ``None`` when there is nothing to write. Raises ``KeyError`` for an undeclared table or column."""
+    table = table_for(name)
+    arrow = to_arrow(table, fold_duplicates(table, rows))
+    result.offered[name] = result.offered.get(name, 0) + arrow.num_rows
+    return (table, arrow) if arrow.num_rows else None
+
+
+def record_insert(result: WriteResult, table: Table, arrow: pa.Table, inserted: int) -> None:
+    """Count ``inserted`` new rows of ``table`` in ``result`` with the instants ``arrow`` touched."""
+    result.inserted[table.name] = result.inserted.get(table.name, 0) + inserted
+    result.time_range[table.name] = time_range(table, arrow)
 
 
 # Tables whose writes are bookkeeping, not data that metrics read.

@@ -16,16 +16,14 @@ from northstar.store.base import (
     Batch,
     Rows,
     WriteResult,
-    fold_duplicates,
     ingest_log_rows,
     insert_sql,
-    table_for,
-    time_range,
-    to_arrow,
+    log_insert,
+    record_insert,
+    stage,
 )
 from northstar.store.ddl import Dialect
 from northstar.store.migrate import LEDGER_DDL, migrations
-from northstar.store.schema import INGEST_LOG
 
 
 class DuckDBStore:
@@ -97,26 +95,19 @@ class DuckDBStore:
         return result
 
     def _write_table(self, cursor: duckdb.DuckDBPyConnection, name: str, rows: Rows, result: WriteResult) -> None:
-        table = table_for(name)
-        arrow = to_arrow(table, fold_duplicates(table, rows))
-        result.offered[name] = result.offered.get(name, 0) + arrow.num_rows
-        if arrow.num_rows == 0:
+        staged = stage(name, rows, result)
+        if staged is None:
             return
+        table, arrow = staged
         cursor.register("_staging", arrow)
         inserted = cursor.execute(insert_sql(table, self.dialect, "_staging")).fetchone()
         cursor.unregister("_staging")
-        result.inserted[name] = result.inserted.get(name, 0) + int(inserted[0] if inserted else 0)
-        result.time_range[name] = time_range(table, arrow)
+        record_insert(result, table, arrow, int(inserted[0] if inserted else 0))
 
     @staticmethod
     def _append_log(cursor: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
-        # A plain parameterised append: the log has unique fresh keys, so no staging or conflict check.
         if rows:
-            cursor.executemany(
-                f"INSERT INTO ingest_log ({', '.join(INGEST_LOG.column_names)}) VALUES "
-                f"({', '.join('?' for _ in INGEST_LOG.columns)})",
-                [[row[name] for name in INGEST_LOG.column_names] for row in rows],
-            )
+            cursor.executemany(*log_insert(rows, "?"))
 
     def reader(self) -> ibis.BaseBackend:
         backend = getattr(self._local, "backend", None)

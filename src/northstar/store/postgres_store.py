@@ -17,16 +17,14 @@ from northstar.store.base import (
     Batch,
     Rows,
     WriteResult,
-    fold_duplicates,
     ingest_log_rows,
     insert_sql,
-    table_for,
-    time_range,
-    to_arrow,
+    log_insert,
+    record_insert,
+    stage,
 )
 from northstar.store.ddl import Dialect
 from northstar.store.migrate import LEDGER_DDL, migrations
-from northstar.store.schema import INGEST_LOG
 
 # Serialises migrations between processes that start together (any constant works).
 _MIGRATION_LOCK_ID = 0x4E5354
@@ -107,11 +105,10 @@ class PostgresStore:
         return result
 
     def _write_table(self, cursor: psycopg.Cursor, name: str, rows: Rows, result: WriteResult) -> None:
-        table = table_for(name)
-        arrow = to_arrow(table, fold_duplicates(table, rows))
-        result.offered[name] = result.offered.get(name, 0) + arrow.num_rows
-        if arrow.num_rows == 0:
+        staged = stage(name, rows, result)
+        if staged is None:
             return
+        table, arrow = staged
         staging = f"_staging_{name}"
         cursor.execute(
             pgsql.SQL("CREATE TEMP TABLE {} (LIKE {}) ON COMMIT DROP").format(
@@ -126,19 +123,14 @@ class PostgresStore:
             for values in zip(*(column.to_pylist() for column in arrow.columns), strict=True):
                 copy.write_row(values)
         cursor.execute(insert_sql(table, self.dialect, staging))
-        result.inserted[name] = result.inserted.get(name, 0) + max(cursor.rowcount, 0)
+        inserted = max(cursor.rowcount, 0)
         cursor.execute(pgsql.SQL("DROP TABLE {}").format(pgsql.Identifier(staging)))
-        result.time_range[name] = time_range(table, arrow)
+        record_insert(result, table, arrow, inserted)
 
     @staticmethod
     def _append_log(cursor: psycopg.Cursor, rows: list[dict[str, Any]]) -> None:
-        # A plain parameterised append: the log has unique fresh keys, so no staging or conflict check.
         if rows:
-            cursor.executemany(
-                f"INSERT INTO ingest_log ({', '.join(INGEST_LOG.column_names)}) VALUES "
-                f"({', '.join('%s' for _ in INGEST_LOG.columns)})",
-                [[row[name] for name in INGEST_LOG.column_names] for row in rows],
-            )
+            cursor.executemany(*log_insert(rows, "%s"))
 
     def reader(self) -> ibis.BaseBackend:
         backend = getattr(self._local, "backend", None)
