@@ -41,7 +41,7 @@ def paying_subscriptions(ctx: MetricContext) -> ir.Table:
     latest state effective before the end of ``D``, kept when it is ``active``; ``past_due`` (until
     canceled, or for ``past_due_days`` under the ``churn_after_days`` policy); or ``canceled`` with
     a ``period_end`` not yet passed under the ``period_end`` cancellation policy. ``trialing`` and
-    0-amount states are not paying. Columns: customer_id, amount_minor, currency, interval_months."""
+    0-amount states are not paying. Columns: customer_id, plan, amount_minor, currency, interval_months."""
     policies = ctx.settings.revenue
     end = ibis.literal(ctx.end_of_day)
     history = ctx.table("subscription_history")
@@ -65,7 +65,7 @@ def paying_subscriptions(ctx: MetricContext) -> ir.Table:
     if ctx.filters:
         users = ctx.users()
         latest = latest.semi_join(users, latest.customer_id == users.user_id)
-    return latest.select("customer_id", "amount_minor", "currency", "interval_months")
+    return latest.select("customer_id", "plan", "amount_minor", "currency", "interval_months")
 
 
 def mrr_snapshot(ctx: MetricContext) -> MrrSnapshot:
@@ -80,7 +80,9 @@ def mrr_snapshot(ctx: MetricContext) -> MrrSnapshot:
     return MrrSnapshot(total, customers)
 
 
-def _snapshot_or_reason(ctx: MetricContext) -> MrrSnapshot | Measurement:
+def snapshot_or_reason(ctx: MetricContext) -> MrrSnapshot | Measurement:
+    """The memoised :func:`mrr_snapshot` of ``ctx``, or an undefined measurement naming the currency
+    without a rate."""
     def compute() -> MrrSnapshot | Measurement:
         try:
             return mrr_snapshot(ctx)
@@ -92,21 +94,21 @@ def _snapshot_or_reason(ctx: MetricContext) -> MrrSnapshot | Measurement:
 
 def mrr(ctx: MetricContext) -> Measurement:
     """``mrr``: exact minor units of the reporting currency at the end of ``D``."""
-    snapshot = _snapshot_or_reason(ctx)
+    snapshot = snapshot_or_reason(ctx)
     return snapshot if isinstance(snapshot, Measurement) else measured(exact(snapshot.mrr_minor))
 
 
 def arr(ctx: MetricContext) -> Measurement:
     """``arr = mrr × 12``, exact minor units."""
-    snapshot = _snapshot_or_reason(ctx)
+    snapshot = snapshot_or_reason(ctx)
     return snapshot if isinstance(snapshot, Measurement) else measured(exact(snapshot.mrr_minor * 12))
 
 
 def mrr_growth_rate(ctx: MetricContext) -> Measurement:
     """``(mrr(D) − mrr(D minus one month)) / mrr(D minus one month)``; undefined when the earlier
     MRR is 0."""
-    now = _snapshot_or_reason(ctx)
-    before = _snapshot_or_reason(ctx.at(add_months(ctx.day, -1)))
+    now = snapshot_or_reason(ctx)
+    before = snapshot_or_reason(ctx.at(add_months(ctx.day, -1)))
     if isinstance(now, Measurement):
         return now
     if isinstance(before, Measurement):
@@ -116,7 +118,7 @@ def mrr_growth_rate(ctx: MetricContext) -> Measurement:
 
 def paying_customers(ctx: MetricContext) -> Measurement:
     """Customers with MRR > 0 at the end of ``D`` (counted even when a currency lacks a rate)."""
-    snapshot = _snapshot_or_reason(ctx)
+    snapshot = snapshot_or_reason(ctx)
     if isinstance(snapshot, MrrSnapshot):
         return measured(snapshot.paying_customers)
     return measured(int(ctx.scalar(paying_subscriptions(ctx).customer_id.nunique())))
@@ -124,7 +126,7 @@ def paying_customers(ctx: MetricContext) -> Measurement:
 
 def arpa(ctx: MetricContext) -> Measurement:
     """``mrr / paying_customers``, exact minor units; undefined with no paying customer."""
-    snapshot = _snapshot_or_reason(ctx)
+    snapshot = snapshot_or_reason(ctx)
     if isinstance(snapshot, Measurement):
         return snapshot
     return ratio(snapshot.mrr_minor, snapshot.paying_customers, "no paying customers at the end of the day")
@@ -179,6 +181,8 @@ _MRR_DEFINITION = (
 
 def metrics(settings: Settings) -> list[Metric]:
     """The revenue family's catalog entries; the definitions name the revenue policies in force."""
+    from northstar.metrics.revenue_breakdown import mrr_breakdown  # that module builds on this one
+
     policies = settings.revenue
     past_due = ("counted until canceled" if policies.past_due == "count_until_canceled"
                 else f"churned after {policies.past_due_days} days past due")
@@ -187,7 +191,7 @@ def metrics(settings: Settings) -> list[Metric]:
     mrr_text = _MRR_DEFINITION.format(cancellation=cancellation, past_due=past_due)
     return [
         Metric(_spec("mrr", "MRR", "Monthly recurring revenue at the end of the day.", "money", "simple",
-                     mrr_text), mrr),
+                     mrr_text), mrr, breakdown=mrr_breakdown),
         Metric(_spec("arr", "ARR", "Annual run rate: MRR × 12.", "money", "derived", "mrr × 12. " + mrr_text), arr),
         Metric(_spec("mrr_growth_rate", "MRR growth", "Month-over-month MRR growth.", "rate", "derived",
                      "(mrr(D) − mrr(D minus one month)) / mrr(D minus one month); undefined when the earlier "

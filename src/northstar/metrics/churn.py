@@ -1,0 +1,175 @@
+"""Churn and revenue retention (METRICS.md § Revenue: ``monthly_churn_rate``, ``revenue_churn_rate``,
+``net_mrr_churn_rate``, ``annual_churn_rate``, ``net_revenue_retention``, ``gross_revenue_retention``).
+
+All of them read the MRR timeline of :mod:`northstar.metrics.revenue_movements` (one query per
+reporting day). Monthly rates are for the calendar month ``M`` (reporting timezone) that is the
+latest one complete at the end of ``D``: ``D``'s own month when ``D`` is its last day, else the
+month before. A month-to-date rate would understate churn early in every month.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from fractions import Fraction
+
+from northstar.config import Settings
+from northstar.domain.time import add_months, day_start_utc
+from northstar.metrics.context import MetricContext
+from northstar.metrics.registry import USER_DIMENSIONS, Direction, Metric, MetricSpec
+from northstar.metrics.results import Measurement, exact, measured, ratio, undefined
+from northstar.metrics.revenue_movements import MrrTimeline, sums, timeline
+
+SOURCE = "METRICS.md § Revenue (subscriptions)"
+REQUIRES = ("subscription_history",)
+
+
+def reported_month(day: date) -> date:
+    """The first day of the latest calendar month complete at the end of ``day``."""
+    first = day.replace(day=1)
+    return first if (day + timedelta(days=1)).day == 1 else add_months(first, -1)
+
+
+def month_bounds(ctx: MetricContext, first: date) -> tuple[datetime, datetime]:
+    """Naive-UTC instants ``[start, end)`` of the calendar month starting on ``first``."""
+    zone = ctx.settings.timezone
+    return day_start_utc(first, zone), day_start_utc(add_months(first, 1), zone)
+
+
+def logo_churn(line: MrrTimeline, start: datetime, end: datetime) -> tuple[int, int]:
+    """``(churned, customers)``: customers paying at ``start``, and those of them not paying at
+    ``end``. Customers who joined and churned within ``[start, end)``, or churned and came back,
+    are thereby left out of ``churned`` (ChartMogul)."""
+    before = line.customer_mrr(start).keys()
+    after = line.customer_mrr(end).keys()
+    return len(before - after), len(before)
+
+
+def monthly_churn(ctx: MetricContext, first: date) -> Fraction | Measurement:
+    """The logo churn rate of the month starting on ``first`` (on or before ``D``'s month), exact;
+    undefined without paying customers at its start."""
+    line = timeline(ctx)
+    if isinstance(line, Measurement):
+        return line
+    churned, customers = logo_churn(line, *month_bounds(ctx, first))
+    if customers == 0:
+        return undefined(f"no paying customers at the start of {first:%Y-%m}")
+    return Fraction(churned, customers)
+
+
+def trailing_churn(ctx: MetricContext, months: int) -> list[Fraction] | Measurement:
+    """The monthly churn rates of the ``months`` months ending with ``M``, or the first undefined one."""
+    last = reported_month(ctx.day)
+    rates: list[Fraction] = []
+    for back in range(months):
+        rate = monthly_churn(ctx, add_months(last, -back))
+        if isinstance(rate, Measurement):
+            return rate
+        rates.append(rate)
+    return rates
+
+
+def monthly_churn_rate(ctx: MetricContext) -> Measurement:
+    """``monthly_churn_rate`` of month ``M``: churned customers / paying customers at its start."""
+    rate = monthly_churn(ctx, reported_month(ctx.day))
+    return rate if isinstance(rate, Measurement) else measured(exact(rate))
+
+
+def annual_churn_rate(ctx: MetricContext) -> Measurement:
+    """``1 − Π(1 − monthly_churn_rate)`` over the 12 months ending with ``M``; undefined when one
+    of them is."""
+    rates = trailing_churn(ctx, 12)
+    if isinstance(rates, Measurement):
+        return rates
+    kept = Fraction(1)
+    for rate in rates:
+        kept *= 1 - rate
+    return measured(exact(1 - kept))
+
+
+def _month_mrr_churn(ctx: MetricContext, net: bool) -> Measurement:
+    line = timeline(ctx)
+    if isinstance(line, Measurement):
+        return line
+    first = reported_month(ctx.day)
+    start, end = month_bounds(ctx, first)
+    totals = sums(line.between(start, end))
+    lost = totals["churned"] + totals["contraction"]
+    if net:
+        lost -= totals["expansion"] + totals["reactivation"]
+    return ratio(lost, line.mrr(start), f"MRR at the start of {first:%Y-%m} was 0")
+
+
+def revenue_churn_rate(ctx: MetricContext) -> Measurement:
+    """``(churned + contraction) / mrr(start of M)``; undefined when that MRR is 0."""
+    return _month_mrr_churn(ctx, net=False)
+
+
+def net_mrr_churn_rate(ctx: MetricContext) -> Measurement:
+    """``(churned + contraction − expansion − reactivation) / mrr(start of M)`` (negative when
+    expansion wins); undefined when that MRR is 0."""
+    return _month_mrr_churn(ctx, net=True)
+
+
+def _retention(ctx: MetricContext, capped: bool) -> Measurement:
+    line = timeline(ctx)
+    if isinstance(line, Measurement):
+        return line
+    year_ago = ctx.at(add_months(ctx.day, -12)).end_of_day
+    then = line.customer_mrr(year_ago)
+    now = line.customer_mrr(ctx.end_of_day)
+    kept = sum((min(now.get(customer, Fraction(0)), mrr) if capped else now.get(customer, Fraction(0))
+                for customer, mrr in then.items()), Fraction(0))
+    return ratio(kept, sum(then.values(), Fraction(0)), "no paying customers 12 months earlier")
+
+
+def net_revenue_retention(ctx: MetricContext) -> Measurement:
+    """MRR at the end of ``D`` of the customers paying at the end of ``D`` minus 12 months / their
+    MRR then; undefined when there were none."""
+    return _retention(ctx, capped=False)
+
+
+def gross_revenue_retention(ctx: MetricContext) -> Measurement:
+    """As :func:`net_revenue_retention` with each customer's MRR now capped at their MRR then."""
+    return _retention(ctx, capped=True)
+
+
+_MONTH = ("M is the latest calendar month complete at the end of D (D's month when D is its last day, else the "
+          "month before). ")
+
+
+def _spec(name: str, label: str, description: str, kind: str, direction: Direction, definition: str
+          ) -> MetricSpec:
+    return MetricSpec(
+        name=name, label=label, description=description, unit="rate", direction=direction, family="revenue",
+        kind=kind, grain="end_of_day", dimensions=USER_DIMENSIONS, definition=definition, source=SOURCE,
+        requires=REQUIRES,
+    )
+
+
+def metrics(settings: Settings) -> list[Metric]:
+    """The churn and revenue-retention entries."""
+    del settings
+    return [
+        Metric(_spec("monthly_churn_rate", "Monthly churn", "Share of paying customers lost in the month.",
+                     "ratio", "lower", "Customers paying at the start of M and not at its end / customers paying "
+                     "at the start of M (ChartMogul: customers who joined and churned, or churned and came back, "
+                     "within M are not churned). " + _MONTH + "Undefined without paying customers at the start "
+                     "of M."), monthly_churn_rate),
+        Metric(_spec("revenue_churn_rate", "Revenue churn", "Gross MRR churn of the month.", "ratio", "lower",
+                     "(churned + contraction MRR in M) / mrr(start of M). " + _MONTH + "Undefined when "
+                     "mrr(start of M) is 0."), revenue_churn_rate),
+        Metric(_spec("net_mrr_churn_rate", "Net MRR churn", "MRR churn net of expansion and reactivation.",
+                     "ratio", "lower", "(churned + contraction − expansion − reactivation MRR in M) / mrr(start of "
+                     "M); negative when expansion wins. " + _MONTH + "Undefined when mrr(start of M) is 0."),
+               net_mrr_churn_rate),
+        Metric(_spec("annual_churn_rate", "Annual churn", "Customer churn compounded over 12 months.", "derived",
+                     "lower", _MONTH + "1 − Π(1 − monthly_churn_rate) over the 12 months ending with M; "
+                     "undefined when one of them is."), annual_churn_rate),
+        Metric(_spec("net_revenue_retention", "NRR", "Net revenue retention over 12 months.", "ratio", "higher",
+                     "MRR at the end of D of the customers paying at the end of D minus 12 months / their MRR "
+                     "then (expansion and contraction included, new customers excluded); undefined when none "
+                     "paid then."), net_revenue_retention),
+        Metric(_spec("gross_revenue_retention", "GRR", "Gross revenue retention over 12 months.", "ratio",
+                     "higher", "As net_revenue_retention with each customer's MRR now capped at their MRR "
+                     "12 months earlier; undefined when none paid then."), gross_revenue_retention),
+    ]
