@@ -2,20 +2,28 @@
 
 Samples are in the window when ``recorded_at`` falls in its instants. A sample whose ``ok`` is
 unknown succeeded (the column's documented default).
+
+Percentiles are *nearest-rank*: the p-th percentile of ``n`` values is the value of rank
+``ceil(p × n / 100)`` in ascending order, i.e. the smallest value with at least p % of the values
+at or below it. It is always a sample, computed with integer arithmetic in one query, so every
+backend agrees exactly (DuckDB's ``quantile_cont`` and PostgreSQL's ``percentile_cont``
+interpolate, and their discrete variants differ on ties and rounding).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from fractions import Fraction
 
 import ibis
 import ibis.expr.types as ir
+import pandas as pd
 
 from northstar.config import Settings
 from northstar.metrics.context import MetricContext
 from northstar.metrics.registry import Metric, MetricSpec
-from northstar.metrics.results import Measurement, ratio
+from northstar.metrics.results import Measurement, measured, ratio, undefined
 
 SOURCE = "METRICS.md § Product performance"
 REQUIRES = ("performance_samples",)
@@ -29,15 +37,42 @@ def samples(ctx: MetricContext, kind: str) -> ir.Table:
 
 
 def mean_duration(kind: str) -> Callable[[MetricContext], Measurement]:
-    """Mean ``duration_ms`` of the window's ``kind`` samples that have one; undefined without any."""
+    """Mean ``duration_ms`` of the window's ``kind`` samples that have one; undefined without any.
+
+    Each duration is truncated to whole microseconds (floor behaves the same on every backend, where
+    rounding ties do not) and summed as an integer, so the mean is exact and identical on every
+    backend: a sum of doubles depends on the order in which the engine adds them.
+    """
 
     def compute(ctx: MetricContext) -> Measurement:
         table = samples(ctx, kind)
         table = table.filter(table.duration_ms.notnull())
-        row = table.aggregate(count=table.count(), total=table.duration_ms.sum()).execute().iloc[0]
+        micros = (table.duration_ms * 1000).floor().cast("int64")
+        row = table.aggregate(count=table.count(), total=micros.sum()).execute().iloc[0]
         count = int(row["count"])
-        total = Decimal(repr(float(row["total"]))) if count else Decimal(0)
+        total = Fraction(int(row["total"]), 1000) if count else Fraction(0)
         return ratio(total, count, f"no {kind} samples in the window")
+
+    return compute
+
+
+def percentile_duration(kind: str, percent: int) -> Callable[[MetricContext], Measurement]:
+    """The nearest-rank ``percent``-th percentile of ``duration_ms`` over the window's ``kind``
+    samples that have one; undefined without any."""
+
+    def compute(ctx: MetricContext) -> Measurement:
+        table = samples(ctx, kind)
+        table = table.filter(table.duration_ms.notnull())
+        ranked = table.select(
+            "duration_ms",
+            rank=ibis.row_number().over(order_by=table.duration_ms) + 1,
+            count=table.count().over(ibis.window()),
+        )
+        at_or_above = ranked.filter(ranked["rank"] * 100 >= ranked["count"] * percent)
+        found = ctx.scalar(at_or_above.duration_ms.min())
+        if pd.isna(found):
+            return undefined(f"no {kind} samples in the window")
+        return measured(Decimal(repr(float(found))))
 
     return compute
 
@@ -71,9 +106,17 @@ def metrics(settings: Settings) -> list[Metric]:
         Metric(_spec("avg_page_load_time_ms", "Avg page load", "Mean page load time.", "duration", "lower",
                      "Mean duration_ms of page_load samples recorded in the window.", duration_unit="ms",
                      benchmark="The specification's target: under 2 s."), mean_duration("page_load")),
+        Metric(_spec("p95_page_load_time_ms", "p95 page load", "95th percentile of page load time.", "duration",
+                     "lower", "Nearest-rank 95th percentile of duration_ms of page_load samples recorded in the "
+                     "window: the value of rank ceil(0.95 × n) in ascending order.", duration_unit="ms"),
+               percentile_duration("page_load", 95)),
         Metric(_spec("avg_api_response_time_ms", "Avg API response", "Mean API response time.", "duration",
                      "lower", "Mean duration_ms of api_request samples recorded in the window.",
                      duration_unit="ms"), mean_duration("api_request")),
+        Metric(_spec("p95_api_response_time_ms", "p95 API response", "95th percentile of API response time.",
+                     "duration", "lower", "Nearest-rank 95th percentile of duration_ms of api_request samples "
+                     "recorded in the window: the value of rank ceil(0.95 × n) in ascending order.",
+                     duration_unit="ms"), percentile_duration("api_request", 95)),
         Metric(_spec("uptime_percentage", "Uptime", "Share of successful uptime checks.", "rate", "higher",
                      "Successful uptime_check samples / all uptime_check samples in the window (ok unknown "
                      "counts as success).", benchmark="The specification's target: above 99.9 %."),
