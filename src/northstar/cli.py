@@ -180,5 +180,53 @@ def demo(
              end=end.date() if end else None)
 
 
+
+DayOption = Annotated[datetime | None, typer.Option("--date", formats=["%Y-%m-%d"],
+                                                    help="Reporting day (default: today).")]
+
+
+@app.command()
+def metrics(
+    name: Annotated[str | None, typer.Argument(help="A catalog metric (default: the whole catalog).")] = None,
+    day: DayOption = None,
+    timeframe: Annotated[str, typer.Option(help="Window ending on the day: 7d, 30d, 90d, 1y.")] = "30d",
+    user_type: Annotated[str | None, typer.Option(help="Only users of this type.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON for NAME.")] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="Print the SQL NAME runs.")] = False,
+) -> None:
+    """Print metric values as the API computes them (a table, --json or --explain)."""
+    from northstar.metrics.cli_output import print_metrics
+    from northstar.metrics.service import service_for
+
+    northstar = _open()
+    try:
+        print_metrics(console, service_for(northstar), name, day.date() if day else None, timeframe,
+                      {"user_type": user_type} if user_type else {}, as_json=as_json, explain=explain)
+    except NorthstarError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    finally:
+        northstar.close()
+
+
+@app.command()
+def refresh(
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Recompute every day from the first data.")] = False,
+    since: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"],
+                                                   help="Recompute every day from this one to today.")] = None,
+) -> None:
+    """Refresh the daily snapshot (success_metrics): the days new data changed, or --rebuild / --since."""
+    from northstar.metrics.cli_output import run_refresh
+    from northstar.metrics.service import service_for
+
+    northstar = _open()
+    try:
+        run_refresh(console, service_for(northstar), rebuild=rebuild, since=since.date() if since else None)
+    except NorthstarError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    finally:
+        northstar.close()
+
 if __name__ == "__main__":
     app()

@@ -42,6 +42,6 @@ def prepare_store(store: Store) -> Literal["empty", "replaced"]:
         return "empty"
     for table in TABLES:
         if table.name != "api_keys":
-            store.execute_write(f"DELETE FROM {table.name}")  # type: ignore[attr-defined]
-    store.execute_write("DELETE FROM api_keys WHERE name = ?", [DEMO_KEY_NAME])  # type: ignore[attr-defined]
+            store.execute_write(f"DELETE FROM {table.name}")
+    store.execute_write("DELETE FROM api_keys WHERE name = ?", [DEMO_KEY_NAME])
     return "replaced"

@@ -28,7 +28,7 @@ Family = Literal[
     "revenue", "users", "engagement", "viral", "retention", "onboarding", "coordination", "support", "performance",
 ]
 Kind = Literal["simple", "ratio", "derived", "cumulative", "cohort"]
-DurationUnit = Literal["ms", "seconds", "minutes", "hours", "days"]
+DurationUnit = Literal["ms", "seconds", "minutes", "hours", "days", "months"]
 # Which reporting days a value covers: the state at the end of D, D alone, the 7 or 30 days
 # ending D whatever the timeframe, or the requested timeframe ending D.
 Grain = Literal["end_of_day", "day", "7d", "30d", "timeframe"]
@@ -38,6 +38,8 @@ Grain = Literal["end_of_day", "day", "7d", "30d", "timeframe"]
 USER_DIMENSIONS: tuple[str, ...] = ("user_type", "user_traits")
 
 MetricFunction = Callable[["MetricContext"], "Measurement"]
+# A family's own split of a metric on the context's day: dimension → {dimension value → measurement}.
+BreakdownFunction = Callable[["MetricContext", str], "dict[str, Measurement]"]
 
 
 class MetricSpec(BaseModel):
@@ -61,20 +63,29 @@ class MetricSpec(BaseModel):
     source: str = Field(min_length=1)
     benchmark: str | None = None
     requires: tuple[str, ...] = ()
+    # Values of consecutive windows add up to the value of their union (counts of things dated in
+    # the window, e.g. new_signups, invitations_sent); only timeframe-grain metrics can be additive.
+    additive: bool = False
 
     @model_validator(mode="after")
     def _duration_has_unit(self) -> MetricSpec:
         if (self.unit == "duration") != (self.duration_unit is not None):
             raise ValueError(f"metric {self.name!r}: duration_unit is required for, and only for, unit 'duration'")
+        if self.additive and self.grain != "timeframe":
+            raise ValueError(f"metric {self.name!r}: only a timeframe-grain metric can be additive")
         return self
 
 
 @dataclass(frozen=True, slots=True)
 class Metric:
-    """A catalog entry: the spec and the function ``compute(ctx) -> Measurement``."""
+    """A catalog entry: the spec, the function ``compute(ctx) -> Measurement`` and, optionally,
+    ``breakdown(ctx, dimension) -> {value: Measurement}``: the family's own split of the metric by
+    a dimension the users table does not carry (e.g. MRR by subscription plan), which series use
+    instead of filtering users when present."""
 
     spec: MetricSpec
     compute: MetricFunction
+    breakdown: BreakdownFunction | None = None
 
 
 class RegistryError(ValueError):

@@ -118,7 +118,7 @@ def money_value(minor: Value, currency: str) -> MoneyValue:
 
 def format_value(spec: MetricSpec, value: Value | None, currency: str) -> str | None:
     """The presentation text of ``value`` in ``spec``'s unit: ``£1,234.50``, ``12.5%``, ``1,234``,
-    ``4.5 min``, ``1.25``; ``None`` when undefined."""
+    ``4.5 min``, ``1.25``, a whole score as ``-12``; ``None`` when undefined."""
     if value is None:
         return None
     if spec.unit == "money":
@@ -128,10 +128,21 @@ def format_value(spec: MetricSpec, value: Value | None, currency: str) -> str | 
     if spec.unit == "count":
         return f"{int(value):,}" if Decimal(value) == int(value) else f"{Decimal(value):,.1f}"
     if spec.unit == "duration":
-        suffix = {"ms": "ms", "seconds": "s", "minutes": "min", "hours": "h", "days": "d"}[spec.duration_unit or "ms"]
+        suffix = {"ms": "ms", "seconds": "s", "minutes": "min", "hours": "h", "days": "d",
+                  "months": "mo"}[spec.duration_unit or "ms"]
         places = 0 if spec.duration_unit == "ms" else 1
         return f"{Decimal(value):,.{places}f} {suffix}"
+    if spec.unit == "score" and Decimal(value) == int(value):
+        return f"{int(value):,}"
     return f"{Decimal(value):,.2f}"
+
+
+def json_number(value: Value | None) -> float | int | None:
+    """An exact metric value as a JSON number: whole values as ints, others as floats
+    (presentation only; money goes out as exact minor units instead)."""
+    if value is None or isinstance(value, int):
+        return value
+    return int(value) if value == value.to_integral_value() else float(Decimal(value))
 
 
 def zone_of(value: Value | None, target: TargetSetting | None, direction: str) -> Zone | None:

@@ -3,8 +3,10 @@ metrics").
 
 ``compute(name, day, timeframe, filters)`` runs the catalog entry's function over the store and
 returns a :class:`MetricResult` with the previous period's value, the change, the target and the
-zone. Measurements are cached in-process for ``settings.cache_ttl_seconds``; the cache is keyed on
-the store's data version and emptied whenever new data is committed.
+zone; ``series`` gives one point per day, week or month of a range (``metrics/series.py``);
+``explain`` gives the SQL a metric runs (``metrics/explain.py``). Measurements are cached
+in-process for ``settings.cache_ttl_seconds``; the cache is keyed on the store's data version and
+emptied whenever new data is committed.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ from northstar.domain.errors import InvalidInput
 from northstar.domain.time import Window, parse_timeframe
 from northstar.metrics.catalog import build_registry
 from northstar.metrics.context import MetricContext
+from northstar.metrics.explain import explain_sql
 from northstar.metrics.registry import MetricSpec, Registry
 from northstar.metrics.results import Measurement, MetricResult, format_value, money_value, zone_of
+from northstar.metrics.series import Series, build_series
 from northstar.store.base import Store
 from northstar.store.schema import TABLES_BY_NAME
 
@@ -38,6 +42,10 @@ IMPORT_HINTS: dict[str, str] = {
     "events": "send events to the Segment-compatible API or import them (northstar import events FILE)",
     "invitations": "import invitations (northstar import invitations FILE)",
     "performance_samples": "import performance samples (northstar import performance FILE)",
+    "collaborations": "import collaborations (northstar import collaborations FILE) or send Collaboration events",
+    "support_tickets": "import support tickets (northstar import tickets FILE) or send Ticket events",
+    "survey_responses": "import NPS/CSAT answers (northstar import surveys FILE) or send Survey Answered events",
+    "marketing_spend": "import marketing spend (northstar import spend FILE)",
 }
 
 Filters = Mapping[str, str]
@@ -97,43 +105,103 @@ class MetricsService:
         """
         spec = self.registry.spec(name)
         days = parse_timeframe(timeframe)
-        chosen = self._check_filters(spec, filters or {})
+        chosen = self.check_filters(spec, filters or {})
         day = day or self.today()
         window = Window.ending_on(day, days)
-        now = self._measure(spec, day, window, chosen)
-        previous = self._measure(spec, day - timedelta(days=days), window.previous(), chosen)
+        now = self.measure(spec, day, window, chosen)
+        previous = self.measure(spec, day - timedelta(days=days), window.previous(), chosen)
         return self._result(spec, day, timeframe, window, chosen, now, previous)
 
-    def _check_filters(self, spec: MetricSpec, filters: Filters) -> dict[str, str]:
+    def series(
+        self, name: str, start: date, end: date, grain: str = "day", breakdown: str | None = None,
+        filters: Filters | None = None, timeframe: str | None = None,
+    ) -> Series:
+        """Metric ``name`` at every day, ISO week or calendar month (``grain``) of ``[start, end]``
+        (reporting days, both included), for the users matching ``filters``; with ``breakdown`` (a
+        dimension), one line per value of it. Periods, windows and values are described in
+        ``metrics/series.py``; each point is a cached measurement.
+
+        Raises :class:`UnknownMetric`, and :class:`InvalidInput` naming ``grain``, ``end`` (before
+        ``start``, or more than 1,000 points), ``timeframe``, ``filters`` or ``breakdown``.
+        """
+        return build_series(self, name, start, end, grain, breakdown, filters, timeframe)
+
+    def explain(
+        self, name: str, day: date | None = None, timeframe: str = "30d", filters: Filters | None = None
+    ) -> str:
+        """The SQL text of the queries metric ``name`` runs on ``day`` (default: today) over the
+        ``timeframe`` ending on it for ``filters``, in the store's dialect (``metrics/explain.py``).
+        Raises :class:`UnknownMetric` and :class:`InvalidInput` like :meth:`compute`."""
+        spec = self.registry.spec(name)
+        window = Window.ending_on(day or self.today(), parse_timeframe(timeframe))
+        chosen = self.check_filters(spec, filters or {})
+        return explain_sql(self.registry.get(name), self.store.reader(), self.settings, window, timeframe, chosen)
+
+    def check_filters(self, spec: MetricSpec, filters: Filters, field: str = "filters") -> dict[str, str]:
+        """``filters`` sorted by dimension, after checking that ``spec`` can be split by each
+        dimension and each value is a non-empty text; raises :class:`InvalidInput` naming ``field``."""
         allowed: set[str] = set()
         for dimension in spec.dimensions:
             allowed.update(self.settings.user_dimensions if dimension == "user_traits" else [dimension])
         columns = set(TABLES_BY_NAME["users"].column_names)
         for dimension, value in filters.items():
             if dimension not in allowed:
-                raise InvalidInput("filters", f"{spec.name} cannot be split by {dimension!r}; it can be split by "
+                raise InvalidInput(field, f"{spec.name} cannot be split by {dimension!r}; it can be split by "
                                    f"{', '.join(sorted(allowed)) or 'nothing'}")
             if dimension not in columns:
-                raise InvalidInput("filters", f"{dimension!r} is a user trait without a users column; filtering "
+                raise InvalidInput(field, f"{dimension!r} is a user trait without a users column; filtering "
                                    "on traits is not supported yet")
             if not isinstance(value, str) or not value:
-                raise InvalidInput("filters", f"the value of {dimension!r} must be a non-empty text")
+                raise InvalidInput(field, f"the value of {dimension!r} must be a non-empty text")
         return dict(sorted(filters.items()))
 
-    def _measure(self, spec: MetricSpec, day: date, window: Window, filters: dict[str, str]) -> Measurement:
-        """The measurement of ``spec`` (cached), or ``no_data`` naming what to import when a table
-        the family needs is empty."""
+    def dimension_values(self, dimension: str) -> list[str]:
+        """The distinct non-null values of users column ``dimension``, sorted (one cached query).
+        ``dimension`` must be a users column (see :meth:`check_filters`)."""
+
+        def query() -> list[str]:
+            users = self._context(self.today(), Window.ending_on(self.today(), 1), {}).table("users")
+            column = users[dimension]
+            values = users.filter(column.notnull()).select(value=column).distinct().execute()["value"]
+            return sorted(str(value) for value in values)
+
+        return self._cached(("dimension_values", dimension), query)
+
+    def measure(self, spec: MetricSpec, day: date, window: Window, filters: dict[str, str]) -> Measurement:
+        """The measurement of ``spec`` on ``day`` over ``window`` for ``filters`` (already checked)
+        — cached —, or ``no_data`` naming what to import when a table the family needs is empty."""
         context = self._context(day, window, filters)
 
         def measure() -> Measurement:
-            missing = [table for table in spec.requires
-                       if not self._cached(("rows", table), lambda table=table: context.has_rows(table))]
-            if missing:
-                return Measurement(None, "no_data: " + "; ".join(IMPORT_HINTS.get(table, f"load {table}")
-                                                                 for table in missing))
+            missing = self._missing(spec, context)
+            if missing is not None:
+                return missing
             return self.registry.get(spec.name).compute(context)
 
         return self._cached(("measure", spec.name, day, window, tuple(filters.items())), measure)
+
+    def measure_breakdown(
+        self, spec: MetricSpec, dimension: str, day: date, window: Window, filters: dict[str, str]
+    ) -> dict[str, Measurement]:
+        """The catalog entry's own breakdown of ``spec`` by ``dimension`` on ``day`` (cached): value
+        → measurement; empty when a table the family needs is empty. The entry must have one."""
+        context = self._context(day, window, filters)
+        function = self.registry.get(spec.name).breakdown
+        if function is None:
+            raise InvalidInput("breakdown", f"{spec.name} has no breakdown of its own")
+
+        def split() -> dict[str, Measurement]:
+            return {} if self._missing(spec, context) is not None else function(context, dimension)
+
+        return self._cached(("breakdown", spec.name, dimension, day, window, tuple(filters.items())), split)
+
+    def _missing(self, spec: MetricSpec, context: MetricContext) -> Measurement | None:
+        """``no_data`` naming what to import when a table ``spec`` requires is empty, else ``None``."""
+        missing = [table for table in spec.requires
+                   if not self._cached(("rows", table), lambda table=table: context.has_rows(table))]
+        if not missing:
+            return None
+        return Measurement(None, "no_data: " + "; ".join(IMPORT_HINTS.get(table, f"load {table}") for table in missing))
 
     def _context(self, day: date, window: Window, filters: dict[str, str]) -> MetricContext:
         """A context over this thread's reader, sharing its table expressions across computations."""

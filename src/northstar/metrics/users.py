@@ -42,11 +42,11 @@ def new_signups(ctx: MetricContext) -> Measurement:
 
 
 def _spec(name: str, label: str, description: str, grain: Grain, definition: str, requires: tuple[str, ...],
-          kind: str = "simple") -> MetricSpec:
+          kind: str = "simple", additive: bool = False) -> MetricSpec:
     return MetricSpec(
         name=name, label=label, description=description, unit="count", direction="higher", family="users",
         kind=kind, grain=grain, dimensions=USER_DIMENSIONS, definition=definition, source=SOURCE,
-        requires=requires,
+        requires=requires, additive=additive,
     )
 
 
@@ -68,5 +68,5 @@ def metrics(settings: Settings) -> list[Metric]:
                      active_text.format(kind="couples"), ("users", "events")), active_of_type("couple")),
         Metric(_spec("new_signups", "New signups", "Users who signed up in the period.", "timeframe",
                      "Users whose signup time (coalesce(created_at, first_seen_at)) falls in the timeframe's "
-                     "window, not deleted by the end of D.", ("users",)), new_signups),
+                     "window, not deleted by the end of D.", ("users",), additive=True), new_signups),
     ]

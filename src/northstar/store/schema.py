@@ -360,10 +360,44 @@ INGEST_LOG = Table(
     ),
 )
 
+METRIC_SNAPSHOTS = Table(
+    name="metric_snapshots",
+    doc="The daily snapshot (the specification's `success_metrics`, long format): each catalog metric "
+    "on each reporting day, written by `northstar refresh` (migration 0002).",
+    key=("day", "metric"),
+    conflict="ignore",
+    columns=(
+        Column("day", "date", True, "The reporting day."),
+        Column("metric", "text", True, "The catalog name."),
+        Column("value_text", "text", doc="The exact value as text (an integer or a decimal; money in minor "
+               "units); NULL when undefined."),
+        Column("reason", "text", doc="Why the value is NULL (`undefined: ...`, `no_data: ...`)."),
+        Column("computed_at", "timestamp", True, "When the refresh that wrote the row started."),
+    ),
+)
+
+SNAPSHOT_REFRESHES = Table(
+    name="snapshot_refreshes",
+    doc="One row per snapshot refresh: which days it recomputed; the last incremental or full "
+    "refresh's start is the point from which new ingest-log entries count as unprocessed.",
+    key=("refresh_id",),
+    conflict="ignore",
+    columns=(
+        Column("refresh_id", "text", True),
+        Column("mode", "text", True, "`incremental`, `rebuild` or `range` (`--since`).",
+               choices=("incremental", "rebuild", "range")),
+        Column("started_at", "timestamp", True),
+        Column("finished_at", "timestamp", True),
+        Column("first_day", "date", doc="First day recomputed (NULL when none)."),
+        Column("last_day", "date", doc="Last day recomputed (NULL when none)."),
+        Column("days", "integer", True, "Days recomputed."),
+    ),
+)
+
 TABLES: tuple[Table, ...] = (
     EVENTS, USERS, USER_ALIASES, ACCOUNTS, ACCOUNT_MEMBERS, SUBSCRIPTION_HISTORY, INVITATIONS,
     COLLABORATIONS, SUPPORT_TICKETS, SURVEY_RESPONSES, PERFORMANCE_SAMPLES, MARKETING_SPEND,
-    REJECTED_INPUT, API_KEYS, INGEST_LOG,
+    REJECTED_INPUT, API_KEYS, INGEST_LOG, METRIC_SNAPSHOTS, SNAPSHOT_REFRESHES,
 )
 TABLES_BY_NAME: dict[str, Table] = {table.name: table for table in TABLES}
 IMPORT_KINDS: dict[str, Table] = {table.import_kind: table for table in TABLES if table.import_kind}

@@ -1,0 +1,212 @@
+"""The daily snapshot: the specification's ``success_metrics`` table (seed 000), materialised
+incrementally (DESIGN.md, "Computing metrics").
+
+It is stored in long format in ``metric_snapshots`` (one row per reporting day and metric: the
+exact value as text, or NULL with the reason) and read back wide by :func:`success_metrics` (one
+dict per day, one key per metric). The metrics are those of :data:`SNAPSHOT_METRICS` that the
+catalog holds when the refresh runs; timeframe metrics cover the :data:`SNAPSHOT_TIMEFRAME` ending
+on the day, as on the overview. Every refresh is recorded in ``snapshot_refreshes``.
+
+Which days a refresh recomputes:
+
+- ``rebuild``: every day from the first day with data to today (reporting timezone);
+- explicit ``days`` (``northstar refresh --since D``): those days;
+- incremental (default): the days new data can have changed. A metric on day D reads only data
+  dated before the end of D, so data dated at instant t changes days from day(t) on. New data are
+  the ``ingest_log`` entries committed since the start of the last incremental or full refresh
+  (less :data:`COMMIT_MARGIN`, so that a commit racing the previous refresh is taken again —
+  recomputing a day is idempotent). An entry without dates, or of a table whose rows change the
+  past without being dated there (``users``: a user's type, traits and signup apply from the
+  signup on; aliases, accounts), counts from the first day with data. Days after the last
+  snapshotted day up to today are always added. Without any earlier refresh, it is a rebuild.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from northstar.domain.errors import InvalidInput
+from northstar.domain.time import Window, parse_timeframe, reporting_day
+from northstar.metrics.results import Value
+from northstar.metrics.service import MetricsService
+from northstar.store.schema import TIME_COLUMN
+
+# The seed's success_metrics columns, in its order.
+SNAPSHOT_METRICS: tuple[str, ...] = (
+    "mrr", "mrr_growth_rate", "total_users", "paid_users", "trial_to_paid_conversion", "cac",
+    "payback_period_months", "monthly_churn_rate", "annual_churn_rate", "net_revenue_retention", "clv",
+    "clv_cac_ratio", "k_factor", "supplier_invite_rate", "avg_invites_per_supplier", "couple_activation_rate",
+    "time_to_first_invite_hours", "suppliers_per_couple", "couples_per_supplier", "supplier_dau_rate",
+    "supplier_wau_rate", "couple_wau_rate", "avg_session_duration_minutes", "mobile_usage_rate", "forms_usage_rate",
+    "journey_builder_adoption", "ai_features_usage", "template_marketplace_purchases", "avg_page_load_time_ms",
+    "avg_api_response_time_ms", "uptime_percentage", "error_rate", "avg_first_response_minutes",
+    "avg_resolution_hours", "csat_score", "nps_score",
+)
+SNAPSHOT_TIMEFRAME = "30d"
+COMMIT_MARGIN = timedelta(seconds=60)
+# Tables whose new rows can change days before their logged dates (see the module docstring).
+UNDATED_EFFECT_TABLES = frozenset({"users", "user_aliases", "accounts", "account_members"})
+_INTEGER = re.compile(r"^-?\d+$")
+_REFRESH_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshReport:
+    """What a refresh did: its ``mode``, the ``days`` recomputed (ascending), the ``metrics``
+    written for each and the wall-clock ``seconds``."""
+
+    mode: str
+    days: tuple[date, ...]
+    metrics: tuple[str, ...]
+    seconds: float
+
+
+def snapshot_metrics(service: MetricsService) -> tuple[str, ...]:
+    """The :data:`SNAPSHOT_METRICS` the catalog holds, in the seed's order."""
+    return tuple(name for name in SNAPSHOT_METRICS if name in service.registry)
+
+
+def first_data_day(service: MetricsService) -> date | None:
+    """The reporting day of the earliest dated row of any table (users by signup), or ``None``
+    for a store without data."""
+    found: list[datetime] = []
+    for table, column in {**TIME_COLUMN, "users": "coalesce(created_at, first_seen_at)"}.items():
+        value = service.store.query(f"SELECT min({column}) FROM {table}")[0][0]
+        if value is not None:
+            found.append(value if isinstance(value, datetime) else datetime(value.year, value.month, value.day))
+    return reporting_day(min(found), service.settings.timezone) if found else None
+
+
+def _days(first: date, last: date) -> tuple[date, ...]:
+    return tuple(first + timedelta(days=offset) for offset in range((last - first).days + 1))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def last_watermark(service: MetricsService) -> datetime | None:
+    """The start of the last incremental or full refresh (``None`` when there was none)."""
+    return service.store.query("SELECT max(started_at) FROM snapshot_refreshes WHERE mode <> 'range'")[0][0]
+
+
+def plan(service: MetricsService, rebuild: bool = False) -> tuple[str, tuple[date, ...]]:
+    """``(mode, days)`` of the next refresh: ``rebuild``, or the incremental days described in the
+    module docstring (a rebuild when there was no refresh yet). Days never pass today."""
+    today = service.today()
+    first = first_data_day(service)
+    if first is None or first > today:
+        return ("rebuild" if rebuild else "incremental", ())
+    watermark = last_watermark(service)
+    if rebuild or watermark is None:
+        return ("rebuild" if rebuild else "incremental", _days(first, today))
+    zone = service.settings.timezone
+    starts: list[date] = []
+    for table, min_time, without_time in service.store.query(
+        "SELECT table_name, min(min_time), count(*) - count(min_time) FROM ingest_log WHERE committed_at >= ? "
+        "GROUP BY table_name",
+        [watermark - COMMIT_MARGIN],
+    ):
+        undated = table in UNDATED_EFFECT_TABLES or min_time is None or without_time > 0
+        starts.append(first if undated else max(first, reporting_day(min_time, zone)))
+    last_day = service.store.query("SELECT max(day) FROM metric_snapshots")[0][0]
+    starts.append(first if last_day is None else last_day + timedelta(days=1))
+    start = min(starts)
+    return ("incremental", _days(start, today) if start <= today else ())
+
+
+def refresh(
+    service: MetricsService, days: Iterable[date] | None = None, rebuild: bool = False,
+    on_day: Callable[[int, int, date], None] | None = None,
+) -> RefreshReport:
+    """Recompute the snapshot: the given ``days`` (mode ``range``), else all days (``rebuild``),
+    else the days new data changed (see :func:`plan`). ``on_day(done, total, day)`` is called
+    after each day is stored (progress). Each day is replaced in one delete and one insert; a
+    refresh that recomputed days is recorded in ``snapshot_refreshes`` when it ends. Refreshes of
+    one process run one at a time.
+
+    Raises :class:`InvalidInput` naming ``days`` for a day after today."""
+    with _REFRESH_LOCK:
+        started = _now()
+        clock = time.perf_counter()
+        if days is not None:
+            mode, chosen = "range", tuple(sorted(set(days)))
+            if chosen and chosen[-1] > service.today():
+                raise InvalidInput("days", f"{chosen[-1]} is after today ({service.today()})")
+        else:
+            mode, chosen = plan(service, rebuild)
+        names = snapshot_metrics(service)
+        for done, day in enumerate(chosen, start=1):
+            _store_day(service, day, names, started)
+            if on_day is not None:
+                on_day(done, len(chosen), day)
+        if chosen:
+            service.store.write({"snapshot_refreshes": [{
+                "refresh_id": uuid.uuid4().hex, "mode": mode, "started_at": started, "finished_at": _now(),
+                "first_day": chosen[0] if chosen else None, "last_day": chosen[-1] if chosen else None,
+                "days": len(chosen),
+            }]})
+        return RefreshReport(mode, chosen, names, time.perf_counter() - clock)
+
+
+def _store_day(service: MetricsService, day: date, names: tuple[str, ...], computed_at: datetime) -> None:
+    window = Window.ending_on(day, parse_timeframe(SNAPSHOT_TIMEFRAME))
+    rows = []
+    for name in names:
+        measured = service.measure(service.registry.spec(name), day, window, {})
+        rows.append({"day": day, "metric": name, "value_text": None if measured.value is None else str(measured.value),
+                     "reason": measured.reason, "computed_at": computed_at})
+    service.store.execute_write("DELETE FROM metric_snapshots WHERE day = ?", [day])
+    service.store.write({"metric_snapshots": rows})
+
+
+def parse_value(text: str | None) -> Value | None:
+    """A stored ``value_text`` back as the exact value: ``int`` for an integer, else ``Decimal``."""
+    if text is None:
+        return None
+    return int(text) if _INTEGER.match(text) else Decimal(text)
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotDay:
+    """One row of ``success_metrics``: the reporting ``day``, ``values`` (metric → exact value or
+    ``None``) and ``reasons`` (metric → why its value is ``None``)."""
+
+    day: date
+    values: dict[str, Value | None]
+    reasons: dict[str, str]
+
+
+def success_metrics(service: MetricsService, start: date, end: date) -> list[SnapshotDay]:
+    """The snapshot, wide: one :class:`SnapshotDay` per snapshotted day of ``[start, end]`` (both
+    included), ascending, with one value per snapshot metric of the catalog (a metric the day has
+    no row for is ``None`` with reason ``not_computed: ...``). Raises :class:`InvalidInput` naming
+    ``end`` when it is before ``start``."""
+    if end < start:
+        raise InvalidInput("end", f"{end} is before start {start}")
+    names = snapshot_metrics(service)
+    rows = service.store.query(
+        "SELECT day, metric, value_text, reason FROM metric_snapshots WHERE day >= ? AND day <= ? ORDER BY day",
+        [start, end],
+    )
+    found: dict[date, dict[str, tuple[str | None, str | None]]] = {}
+    for day, metric, value_text, reason in rows:
+        found.setdefault(day, {})[metric] = (value_text, reason)
+    out = []
+    for day, stored in found.items():
+        values: dict[str, Value | None] = {}
+        reasons: dict[str, str] = {}
+        for name in names:
+            value_text, reason = stored.get(name, (None, "not_computed: refresh the snapshot (northstar refresh)"))
+            values[name] = parse_value(value_text)
+            if reason is not None:
+                reasons[name] = reason
+        out.append(SnapshotDay(day, values, reasons))
+    return out
