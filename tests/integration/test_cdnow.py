@@ -52,3 +52,35 @@ def test_cdnow_imports_as_purchase_events(northstar: Northstar) -> None:
     again = _import(northstar)
     assert (again.new, again.already_present) == (0, 69_659)
     assert northstar.store.query("SELECT count(*) FROM events") == [(69_659,)]
+
+
+def test_cdnow_numbers_appear_in_the_overview(make_settings) -> None:
+    """Active customers and revenue by month of the CDNOW log, through the real server, equal pandas."""
+    from tests.conftest import LiveServer
+
+    northstar = Northstar(make_settings(reporting_currency="USD"))
+    _import(northstar)
+    server = LiveServer(northstar).start()
+    try:
+        import httpx
+
+        body = httpx.get(f"{server.url}/api/v1/metrics/overview",
+                         params={"date": "1998-06-30", "timeframe": "30d"}, timeout=60).json()
+        page = httpx.get(f"{server.url}/", params={"date": "1998-06-30", "timeframe": "30d"}, timeout=60).text
+    finally:
+        server.stop()
+        northstar.close()
+    frame = pd.read_csv(CDNOW, sep=r"\s+", dtype=str)
+    june = frame[frame["date"].str.startswith("199806")]
+    # 30 days ending 1998-06-30 is exactly June 1998.
+    assert body["active_customers"] == june["customer_id"].nunique()
+    assert body["revenue"]["minor"] == sum(int(Decimal(text) * 100) for text in june["dollar_value"])
+    monthly = _monthly_revenue_from_the_file()
+    shown = {entry["month"][:7]: entry["revenue"]["minor"] for entry in body["revenue_by_month"]}
+    # The last 12 calendar months ending with June 1998: July 1997 … June 1998.
+    assert list(shown) == [f"1997-{m:02d}" for m in range(7, 13)] + [f"1998-{m:02d}" for m in range(1, 7)]
+    assert shown == {month: monthly[month] for month in shown}
+    assert body["current_mrr"] is None
+    assert body["metrics"]["current_mrr"]["reason"].startswith("no_data: import subscriptions")
+    assert "Revenue by month" in page
+    assert f"${monthly['1998-06'] / 100:,.2f}" in page

@@ -115,7 +115,7 @@ def test_a_second_process_cannot_open_a_busy_duckdb_file(tmp_path) -> None:
     path = tmp_path / "busy.duckdb"
     store = open_store(str(path))
     probe = subprocess.run(
-        [sys.executable, "-c", "from northstar.store import open_store; open_store(%r)" % str(path)],
+        [sys.executable, "-c", f"from northstar.store import open_store; open_store({str(path)!r})"],
         capture_output=True, text=True, check=False,
     )
     store.close()

@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 from northstar.config import Settings
-from northstar.metrics import engagement, performance, revenue, users, viral
+from northstar.metrics import (
+    churn,
+    coordination,
+    engagement,
+    onboarding,
+    performance,
+    retention,
+    revenue,
+    revenue_movements,
+    support,
+    transactions,
+    unit_economics,
+    users,
+    viral,
+)
 from northstar.metrics.registry import Registry
 from northstar.store.schema import TABLES_BY_NAME
 
-FAMILIES = (revenue, users, engagement, viral, performance)
+FAMILIES = (
+    revenue, transactions, revenue_movements, churn, unit_economics, users, engagement, viral, performance,
+    onboarding, retention, coordination, support,
+)
 
 
 def build_registry(settings: Settings) -> Registry:

@@ -1,6 +1,8 @@
 """The executive overview: the specification's ``MetricsOverview`` (seed 000) as catalog results.
 
-Each overview field is one catalog metric (:data:`OVERVIEW_FIELDS`); ``feature_adoption_rates``
+Each overview field is one catalog metric (:data:`OVERVIEW_FIELDS`) — the specification's fields
+plus ``revenue`` and ``active_customers`` for revenue carried by purchase events, with
+``revenue_by_month`` over the last :data:`REVENUE_MONTHS` calendar months; ``feature_adoption_rates``
 has one entry per declared feature; ``targets`` are read from ``settings.targets``. The overview's
 ``dau_rate`` and ``wau_rate`` are registered users active on D / in the 7 days ending D over
 registered users at the end of D (catalog metrics ``dau_rate`` and ``wau_rate``).
@@ -12,13 +14,17 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from northstar.domain.time import add_months, month_start
 from northstar.metrics.engagement import feature_metric_name
 from northstar.metrics.results import MetricResult
+from northstar.metrics.series import Point
 from northstar.metrics.service import MetricsService
 
 # MetricsOverview field → catalog metric, in the specification's order.
 OVERVIEW_FIELDS: dict[str, str] = {
     "current_mrr": "mrr",
+    "revenue": "revenue",
+    "active_customers": "active_customers",
     "mrr_growth_rate": "mrr_growth_rate",
     "total_users": "total_users",
     "paid_users": "paid_users",
@@ -43,6 +49,9 @@ TARGET_FIELDS: dict[str, str] = {
     "conversion_target": "trial_to_paid_conversion",
 }
 
+# Calendar months of revenue shown, ending with the reporting day's month.
+REVENUE_MONTHS = 12
+
 # The specification calls the template marketplace feature ``marketplace``.
 FEATURE_KEYS: dict[str, str] = {"template_marketplace": "marketplace"}
 
@@ -51,13 +60,15 @@ FEATURE_KEYS: dict[str, str] = {"template_marketplace": "marketplace"}
 class Overview:
     """The overview on reporting ``day`` over ``timeframe``: ``fields`` (overview field → result),
     ``features`` (feature key → adoption result), ``targets`` (target key → target value in the
-    metric's unit, money in minor units; ``None`` when no target is set) and ``alert_count``."""
+    metric's unit, money in minor units; ``None`` when no target is set), ``revenue_by_month`` (one
+    point per calendar month, the last cut at ``day``) and ``alert_count``."""
 
     day: date
     timeframe: str
     fields: dict[str, MetricResult]
     features: dict[str, MetricResult]
     targets: dict[str, Decimal | None]
+    revenue_by_month: tuple[Point, ...]
     alert_count: int
 
 
@@ -78,4 +89,6 @@ def build_overview(service: MetricsService, day: date, timeframe: str) -> Overvi
         key: (service.settings.targets[name].value if name in service.settings.targets else None)
         for key, name in TARGET_FIELDS.items()
     }
-    return Overview(day, timeframe, fields, features, targets, alert_count=0)
+    first_month = add_months(month_start(day), 1 - REVENUE_MONTHS)
+    revenue_by_month = service.series("revenue", first_month, day, grain="month").lines[0].points
+    return Overview(day, timeframe, fields, features, targets, revenue_by_month, alert_count=0)

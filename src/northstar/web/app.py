@@ -9,7 +9,7 @@ from northstar.app import Northstar
 
 def create_app(northstar: Northstar) -> FastAPI:
     """A FastAPI app serving ``northstar``; the façade is at ``app.state.northstar``."""
-    from northstar.web.api.v1 import ingest, metrics
+    from northstar.web.api.v1 import ingest, metrics, users
     from northstar.web.pages import overview
 
     app = FastAPI(
@@ -20,5 +20,6 @@ def create_app(northstar: Northstar) -> FastAPI:
     app.state.northstar = northstar
     app.include_router(ingest.router)
     app.include_router(metrics.router)
+    app.include_router(users.router)
     app.include_router(overview.router)
     return app

@@ -16,7 +16,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from northstar.metrics.overview import build_overview
-from northstar.metrics.results import MetricResult
+from northstar.metrics.results import MetricResult, money_value
 from northstar.metrics.service import MetricsService
 from northstar.web.api.v1.metrics import DateQuery, metrics_service
 
@@ -30,6 +30,7 @@ TIMEFRAME_LABELS = {"7d": "7 days", "30d": "30 days", "90d": "90 days", "1y": "1
 # Sections of the page: title → overview fields (seed 000's MetricsOverview), in order.
 SECTIONS: dict[str, tuple[str, ...]] = {
     "Business health": ("current_mrr", "mrr_growth_rate", "total_users", "paid_users", "trial_conversion"),
+    "Sales": ("revenue", "active_customers"),
     "Viral growth": ("k_factor", "avg_invites_per_user", "invitation_conversion_rate", "time_to_first_invite_avg"),
     "Engagement": ("dau_rate", "wau_rate", "avg_session_duration"),
     "Product performance": ("avg_page_load_time", "uptime_percentage", "error_rate"),
@@ -87,6 +88,11 @@ def overview_page(
     sections = {title: [card(overview.fields[field]) for field in fields] for title, fields in SECTIONS.items()}
     features = [card(result) for result in overview.features.values()]
     first = overview.fields["current_mrr"]
+    currency = service.settings.reporting_currency
+    revenue_rows = [
+        (point.first, None if point.value is None else money_value(point.value, currency).display)
+        for point in overview.revenue_by_month
+    ]
     return templates.TemplateResponse(
         request,
         "overview.html",
@@ -94,7 +100,8 @@ def overview_page(
             "sections": sections, "features": features, "timeframe": timeframe, "timeframes": TIMEFRAMES,
             "timeframe_labels": TIMEFRAME_LABELS, "day": chosen, "explicit_day": day,
             "window_start": first.window_start, "window_last": first.window_end - timedelta(days=1),
-            "currency": service.settings.reporting_currency, "timezone": service.settings.reporting_timezone,
+            "currency": currency, "timezone": service.settings.reporting_timezone,
+            "revenue_rows": revenue_rows if any(shown for _, shown in revenue_rows) else [],
         },
     )
 
