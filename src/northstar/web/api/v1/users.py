@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from northstar.domain.errors import InvalidInput
 from northstar.metrics.journey import Analysis, Factor, Journey, user_journey
+from northstar.metrics.results import json_number
 from northstar.web.api.v1.metrics import DateQuery, Service
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
@@ -58,9 +59,7 @@ class JourneyOut(BaseModel):
 
 def _number(value: Decimal | int | str | None) -> float | int | str | None:
     """A JSON number (whole values as ints) or the text unchanged (presentation only)."""
-    if not isinstance(value, Decimal):
-        return value
-    return int(value) if value == value.to_integral_value() else float(value)
+    return value if isinstance(value, str) else json_number(value)
 
 
 def _factor(factor: Factor) -> FactorOut:
