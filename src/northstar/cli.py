@@ -182,7 +182,8 @@ def demo(
 
 
 DayOption = Annotated[datetime | None, typer.Option("--date", formats=["%Y-%m-%d"],
-                                                    help="Reporting day (default: today).")]
+                                                    help="Reporting day (default: today, or the newest event's "
+                                                         "day if earlier).")]
 
 
 @app.command()

@@ -28,7 +28,7 @@ def metric_json(service: MetricsService, name: str, day: date | None, timeframe:
     :class:`UnknownMetric` / :class:`InvalidInput` like :meth:`MetricsService.compute`."""
     from northstar.web.api.v1.metrics import metric_out
 
-    return metric_out(service.compute(name, day or service.today(), timeframe, filters)).model_dump_json()
+    return metric_out(service.compute(name, day or service.as_of(), timeframe, filters)).model_dump_json()
 
 
 def _row(result: MetricResult) -> list[str]:
@@ -44,7 +44,7 @@ def print_metrics(console: Console, service: MetricsService, name: str | None, d
     """Print metric ``name`` (a table row, ``--json`` or ``--explain``), or every metric of the
     catalog that can take ``filters`` as one table. Raises :class:`UnknownMetric` or
     :class:`InvalidInput` (``--json``/``--explain`` need a NAME: field ``name``)."""
-    on = day or service.today()
+    on = day or service.as_of()
     if name is None and (as_json or explain):
         raise InvalidInput("name", "--json and --explain need a metric NAME")
     if name is not None and explain:

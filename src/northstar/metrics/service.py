@@ -22,7 +22,7 @@ from cachetools import TTLCache
 
 from northstar.config import Settings
 from northstar.domain.errors import InvalidInput
-from northstar.domain.time import Window, parse_timeframe
+from northstar.domain.time import Window, parse_timeframe, reporting_day
 from northstar.metrics.catalog import build_registry
 from northstar.metrics.context import MetricContext
 from northstar.metrics.explain import explain_sql
@@ -93,10 +93,22 @@ class MetricsService:
         """The reporting day of now in the reporting timezone."""
         return datetime.now(self.settings.timezone).date()
 
+    def as_of(self) -> date:
+        """The reporting day views open on when none is asked for: today, or the reporting day of
+        the newest event when the data ends before today (an import of last year's log, a demo
+        generated up to yesterday), so that a view opens on numbers rather than on an empty day."""
+        today = self.today()
+
+        def newest() -> datetime | None:
+            return self.store.query("SELECT max(timestamp) FROM events")[0][0]
+
+        latest = self._cached(("newest_event",), newest)
+        return today if latest is None else min(today, reporting_day(latest, self.settings.timezone))
+
     def compute(
         self, name: str, day: date | None = None, timeframe: str = "30d", filters: Filters | None = None
     ) -> MetricResult:
-        """Metric ``name`` on reporting day ``day`` (default: today) over the ``timeframe`` ending
+        """Metric ``name`` on reporting day ``day`` (default: :meth:`as_of`) over the ``timeframe`` ending
         on it, for the users matching ``filters`` (dimension → value).
 
         Raises :class:`northstar.domain.errors.UnknownMetric` for a name outside the catalog and
@@ -106,7 +118,7 @@ class MetricsService:
         spec = self.registry.spec(name)
         days = parse_timeframe(timeframe)
         chosen = self.check_filters(spec, filters or {})
-        day = day or self.today()
+        day = day or self.as_of()
         window = Window.ending_on(day, days)
         now = self.measure(spec, day, window, chosen)
         previous = self.measure(spec, day - timedelta(days=days), window.previous(), chosen)
@@ -133,7 +145,7 @@ class MetricsService:
         ``timeframe`` ending on it for ``filters``, in the store's dialect (``metrics/explain.py``).
         Raises :class:`UnknownMetric` and :class:`InvalidInput` like :meth:`compute`."""
         spec = self.registry.spec(name)
-        window = Window.ending_on(day or self.today(), parse_timeframe(timeframe))
+        window = Window.ending_on(day or self.as_of(), parse_timeframe(timeframe))
         chosen = self.check_filters(spec, filters or {})
         return explain_sql(self.registry.get(name), self.store.reader(), self.settings, window, timeframe, chosen)
 

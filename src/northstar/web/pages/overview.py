@@ -83,7 +83,7 @@ def overview_page(
     day: DateQuery = None,
 ) -> HTMLResponse:
     """The overview metrics as cards, grouped by section, for ``timeframe`` ending on ``date``."""
-    chosen = day or service.today()
+    chosen = day or service.as_of()
     overview = build_overview(service, chosen, timeframe)
     sections = {title: [card(overview.fields[field]) for field in fields] for title, fields in SECTIONS.items()}
     features = [card(result) for result in overview.features.values()]

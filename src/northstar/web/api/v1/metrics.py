@@ -47,7 +47,7 @@ DateQuery = Annotated[
     date | None,
     Query(alias="date", ge=FIRST_DAY, le=LAST_DAY, json_schema_extra={"pattern": DAY_PATTERN},
           description="Reporting day D (YYYY-MM-DD, 1971-01-01 to 9998-12-31); default: today in the "
-          "reporting timezone."),
+          "reporting timezone, or the day of the newest event when the data ends before today."),
 ]
 BAD_INPUT = {422: {"description": "A `timeframe` other than 7d, 30d, 90d, 1y, or a `date` that is not a YYYY-MM-DD "
                                   "day between 1971-01-01 and 9998-12-31."}}
@@ -405,7 +405,7 @@ def _info(spec: MetricSpec, service: MetricsService) -> MetricInfo:
 @router.get(f"{PREFIX}/overview", response_model=MetricsOverview, responses=BAD_INPUT, summary="Executive overview")
 def overview(service: Service, timeframe: TimeframeQuery = "30d", day: DateQuery = None) -> MetricsOverview:
     """Seed 000's ``MetricsOverview`` on reporting day ``date`` over ``timeframe``."""
-    built = build_overview(service, day or service.today(), timeframe)
+    built = build_overview(service, day or service.as_of(), timeframe)
     return overview_out(built, service.settings.reporting_currency)
 
 
@@ -444,7 +444,7 @@ def engagement(
 
     with _translated():
         filters = segment_filters(segment, service)
-        on = day or service.today()
+        on = day or service.as_of()
         results: dict[str, MetricOut] = {}
         reasons: dict[str, str] = {}
         names = {**ENGAGEMENT_FIELDS, **{f"feature_adoption_rates.{feature_key(feature)}": feature_metric_name(feature)
@@ -472,7 +472,7 @@ def cohorts(
     periods: Annotated[int | None, Query(ge=1, le=1200, description="Only the last N cohorts.")] = None,
 ) -> CohortsOut:
     """Seed 000's cohort analysis on ``date``: size, retention and revenue by period since signup."""
-    on = day or service.today()
+    on = day or service.as_of()
     with _translated():
         rows = cohort_table_for(service, on, user_type, grain, periods)
     return CohortsOut(date=on, grain=grain, user_type=user_type, cohorts=[
@@ -495,7 +495,7 @@ def viral_coefficient(
 ) -> dict[str, Any]:
     """K-factor, its trend, and the supplier, couple and network metrics on ``date`` over ``period``;
     ``reasons`` explains every ``null``."""
-    return viral_metrics(service, day or service.today(), period)
+    return viral_metrics(service, day or service.as_of(), period)
 
 
 @router.get(f"{PREFIX}/snapshots", response_model=SnapshotsOut, summary="The daily snapshot (success_metrics)",
@@ -520,9 +520,10 @@ def snapshots(service: Service, start: RangeDay, end: RangeDay) -> SnapshotsOut:
 @router.get("/api/metrics/executive", summary="Executive metrics (seeds 001/002)",
             responses={422: {"description": "A `date` that is not a YYYY-MM-DD day."}})
 def executive(service: Service, day: DateQuery = None) -> dict[str, Any]:
-    """The specification's ``ExecutiveMetrics`` on ``date`` (default today): revenue, users, viral,
-    engagement and coordination sections, money exact, ``reasons`` for every ``null``."""
-    return executive_metrics(service, day or service.today())
+    """The specification's ``ExecutiveMetrics`` on ``date`` (default: the latest day with data, at
+    most today): revenue, users, viral, engagement and coordination sections, money exact,
+    ``reasons`` for every ``null``."""
+    return executive_metrics(service, day or service.as_of())
 
 
 @router.get(f"{PREFIX}/{{name}}/series", response_model=SeriesOut, summary="One metric over a range",
@@ -568,7 +569,7 @@ def explain_metric(
     name: str, service: Service, filters: FiltersQuery, timeframe: TimeframeQuery = "30d", day: DateQuery = None,
 ) -> ExplainOut:
     """The SQL text metric ``name`` runs on ``date`` over ``timeframe`` for the filters."""
-    on = day or service.today()
+    on = day or service.as_of()
     with _translated():
         sql = service.explain(name, on, timeframe, filters)
     return ExplainOut(name=name, date=on, timeframe=timeframe, filters=dict(sorted(filters.items())), sql=sql)
@@ -582,4 +583,4 @@ def one_metric(
     """Metric ``name`` on reporting day ``date`` over ``timeframe`` for the users matching the
     filters, with the previous period, target and zone."""
     with _translated():
-        return metric_out(service.compute(name, day or service.today(), timeframe, filters))
+        return metric_out(service.compute(name, day or service.as_of(), timeframe, filters))

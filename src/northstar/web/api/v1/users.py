@@ -90,6 +90,6 @@ def journey(user_id: str, service: Service, day: DateQuery = None) -> JourneyOut
     """User ``user_id``'s time to first value, onboarding progress, engagement score, viral actions and
     churn-risk score on reporting day ``date``, each with the factors that explain it."""
     try:
-        return journey_out(user_journey(service, user_id, day or service.today()))
+        return journey_out(user_journey(service, user_id, day or service.as_of()))
     except InvalidInput as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
