@@ -80,6 +80,12 @@ def sessions_per_user(ctx: MetricContext) -> Measurement:
     return ratio(totals.sessions, totals.users, "no sessions started in the window")
 
 
+def mobile_usage_rate(ctx: MetricContext) -> Measurement:
+    """Sessions started in the window on a mobile or tablet device / all sessions started in it."""
+    totals = session_totals(ctx, *ctx.bounds())
+    return ratio(totals.mobile_sessions, totals.sessions, "no sessions started in the window")
+
+
 def feature_users(ctx: MetricContext) -> tuple[int, dict[str, int]]:
     """Distinct active users in the window, and per declared feature the distinct users with a
     qualifying event of it in the window: one query for every feature."""
@@ -150,6 +156,10 @@ def metrics(settings: Settings) -> list[Metric]:
         Metric(_spec("sessions_per_user", "Sessions per user", "Sessions per user who had one.", "ratio", "ratio",
                      "timeframe", "Sessions that started in the window / distinct users who started them. "
                      + session_text), sessions_per_user),
+        Metric(_spec("mobile_usage_rate", "Mobile usage", "Share of sessions on phones and tablets.", "rate", "ratio",
+                     "timeframe", "Sessions that started in the window with an event whose device type "
+                     "(context.device.type, else parsed from the user agent at ingestion) is mobile or tablet / "
+                     "all sessions that started in the window. " + session_text), mobile_usage_rate),
     ]
     for feature, events in settings.features.items():
         label = FEATURE_LABELS.get(feature, feature.replace("_", " ").capitalize())
