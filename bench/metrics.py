@@ -149,7 +149,12 @@ def main() -> None:
     northstar.write({"events": [{"message_id": "bench-incremental", "type": "page", "user_id": "bench",
                                  "timestamp": datetime.combine(today, datetime.min.time()) + timedelta(hours=1),
                                  "received_at": datetime.now(UTC).replace(tzinfo=None)}]}, source="bench")
-    incremental_seconds, report = timed(lambda: snapshot.refresh(service))
+    if args.rebuild_days:
+        # A partial rebuild does not mark earlier data as processed, so an incremental refresh would
+        # recompute all history: measure the one day the new event touches instead.
+        incremental_seconds, report = timed(lambda: snapshot.refresh(service, days=[today]))
+    else:
+        incremental_seconds, report = timed(lambda: snapshot.refresh(service))
     print(f"incremental refresh after one event today: {len(report.days)} day(s) in {incremental_seconds:.2f} s")
 
     cold, warm = [], []
