@@ -78,6 +78,20 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
 
 
 @pytest.fixture
+def cli_duckdb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A DuckDB file that the ``northstar`` command (run in-process) uses: ``NORTHSTAR_DATABASE``
+    points at it, no ``northstar.toml`` is read, and the cached settings are reset around the test."""
+    from northstar.config import get_settings
+
+    path = tmp_path / "cli.duckdb"
+    monkeypatch.setenv("NORTHSTAR_DATABASE", str(path))
+    monkeypatch.setenv("NORTHSTAR_CONFIG", str(tmp_path / "absent.toml"))
+    get_settings.cache_clear()
+    yield path
+    get_settings.cache_clear()
+
+
+@pytest.fixture
 def northstar(database: str, make_settings: Callable[..., Settings]) -> Iterator[Northstar]:
     """A Northstar over a fresh store, on each backend."""
     instance = Northstar(make_settings(database=database))

@@ -9,20 +9,14 @@ import pytest
 from typer.testing import CliRunner
 
 from northstar.cli import app
-from northstar.config import get_settings
 from northstar.store.migrate import migrations
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "cli.duckdb"
-    monkeypatch.setenv("NORTHSTAR_DATABASE", str(path))
-    monkeypatch.setenv("NORTHSTAR_CONFIG", str(tmp_path / "absent.toml"))
-    get_settings.cache_clear()
-    yield path
-    get_settings.cache_clear()
+def database(cli_duckdb: Path) -> Path:
+    return cli_duckdb
 
 
 def test_migrate_then_up_to_date(database: Path) -> None:

@@ -18,7 +18,6 @@ from typer.testing import CliRunner
 
 from northstar.app import Northstar
 from northstar.cli import app
-from northstar.config import get_settings
 from northstar.domain.errors import InvalidInput, StoreError
 from northstar.ingest.importers import FileOptions, ImportReport, import_path
 
@@ -409,13 +408,8 @@ def test_one_ingest_log_row_per_import(northstar: Northstar) -> None:
 
 
 @pytest.fixture
-def cli_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "cli.duckdb"
-    monkeypatch.setenv("NORTHSTAR_DATABASE", str(path))
-    monkeypatch.setenv("NORTHSTAR_CONFIG", str(tmp_path / "absent.toml"))
-    get_settings.cache_clear()
-    yield path
-    get_settings.cache_clear()
+def cli_database(cli_duckdb: Path) -> Path:
+    return cli_duckdb
 
 
 def test_cli_imports_a_headerless_whitespace_file(cli_database: Path, tmp_path: Path) -> None:

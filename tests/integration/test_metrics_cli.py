@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from northstar.app import Northstar
 from northstar.cli import app, console
-from northstar.config import Settings, get_settings
+from northstar.config import Settings
 from northstar.metrics.service import service_for
 from tests.conftest import LiveServer
 
@@ -23,12 +23,9 @@ DAY = datetime(2026, 3, 10, 9)
 
 
 @pytest.fixture
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "cli.duckdb"
-    monkeypatch.setenv("NORTHSTAR_DATABASE", str(path))
-    monkeypatch.setenv("NORTHSTAR_CONFIG", str(tmp_path / "absent.toml"))
+def database(cli_duckdb: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    path = cli_duckdb
     monkeypatch.setenv("COLUMNS", "200")
-    get_settings.cache_clear()
     northstar = Northstar(Settings(database=str(path)))
     northstar.write({
         "users": [{"user_id": "s1", "user_type": "supplier", "created_at": DAY, "first_seen_at": DAY},
@@ -37,7 +34,6 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     }, source="test")
     northstar.close()
     yield path
-    get_settings.cache_clear()
 
 
 def test_json_is_the_api_answer(database: Path) -> None:
