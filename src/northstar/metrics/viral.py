@@ -192,16 +192,10 @@ def viral_cycle_time_days(ctx: MetricContext) -> Measurement:
     accepted by the end of ``D`` whose inviter's signup is known."""
     table = in_window(ctx)
     table = table.filter(table.accepted_at.notnull(), table.accepted_at < ibis.literal(ctx.end_of_day))
-    users = ctx.table("users")
-    users = users.select(inviter_key="user_id", signup_at=ibis.coalesce(users.created_at, users.first_seen_at))
-    joined = table.join(users, table.inviter_id == users.inviter_key)
-    joined = joined.filter(joined.signup_at.notnull())
-    seconds = joined.select(
-        seconds=joined.accepted_at.epoch_seconds() - joined.signup_at.epoch_seconds()
-    ).execute()["seconds"]
-    if seconds.empty:
+    median = median_seconds_after_signup(ctx, table, "accepted_at")
+    if median is None:
         return undefined("no invitation sent in the window has been accepted")
-    return measured(exact(statistics.median(Fraction(int(value)) for value in seconds) / 86400))
+    return measured(exact(median / 86400))
 
 
 def suppliers_per_couple(ctx: MetricContext) -> Measurement:
@@ -237,16 +231,23 @@ def time_to_first_invite_hours(ctx: MetricContext) -> Measurement:
     table = table.filter(table.inviter_kind == "supplier", table.sent_at < end)
     first = table.group_by("inviter_id").aggregate(first_at=table.sent_at.min())
     first = first.filter(first.first_at >= start)
+    median = median_seconds_after_signup(ctx, first, "first_at")
+    if median is None:
+        return undefined("no supplier sent a first invitation in the window")
+    return measured(exact(median / 3600))
+
+
+def median_seconds_after_signup(ctx: MetricContext, rows: ir.Table, instant: str) -> Fraction | None:
+    """Exact median of ``rows[instant]`` − the signup (coalesce(created_at, first_seen_at)) of
+    ``rows.inviter_id``, in seconds, over rows whose inviter's signup is known; ``None`` without any."""
     users = ctx.table("users")
-    users = users.select("user_id", signup_at=ibis.coalesce(users.created_at, users.first_seen_at))
-    joined = first.join(users, first.inviter_id == users.user_id)
+    users = users.select(inviter_key="user_id", signup_at=ibis.coalesce(users.created_at, users.first_seen_at))
+    joined = rows.join(users, rows.inviter_id == users.inviter_key)
     joined = joined.filter(joined.signup_at.notnull())
     seconds = joined.select(
-        seconds=joined.first_at.epoch_seconds() - joined.signup_at.epoch_seconds()
+        seconds=joined[instant].epoch_seconds() - joined.signup_at.epoch_seconds()
     ).execute()["seconds"]
-    if seconds.empty:
-        return undefined("no supplier sent a first invitation in the window")
-    return measured(exact(statistics.median(Fraction(int(value)) for value in seconds) / 3600))
+    return None if seconds.empty else statistics.median(Fraction(int(value)) for value in seconds)
 
 
 def _spec(name: str, label: str, description: str, unit: str, kind: str, definition: str,
