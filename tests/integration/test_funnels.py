@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from itertools import count
 
 import pytest
 
@@ -14,18 +13,12 @@ from northstar.domain.errors import InvalidInput
 from northstar.domain.time import Window
 from northstar.metrics.funnels import ONBOARDING_FUNNEL, FunnelResult, funnel
 from northstar.metrics.service import MetricsService
+from tests.rows import track_row as _track
+from tests.rows import user_row as _user
 
 WINDOW = Window.ending_on(date(2026, 3, 15), 7)  # 03-09..03-15, instants [03-09 00:00, 03-16 00:00)
-_ids = count()
 
 
-def _user(user_id: str, user_type: str, signup: datetime) -> dict[str, object]:
-    return {"user_id": user_id, "user_type": user_type, "created_at": signup, "first_seen_at": signup}
-
-
-def _track(user: str, event: str, at: datetime) -> dict[str, object]:
-    return {"message_id": f"m{next(_ids)}", "type": "track", "event": event, "user_id": user, "timestamp": at,
-            "received_at": at}
 
 
 USERS = [

@@ -5,24 +5,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from itertools import count
 
 import pytest
 
 from northstar.app import Northstar
 from northstar.metrics.service import MetricsService
+from tests.rows import track_row as _track
+from tests.rows import user_row as _user
 
 D = date(2026, 3, 15)  # reporting day, UTC; 7d = 03-09..03-15, end of D = 03-16 00:00
-_ids = count()
 
 
-def _user(user_id: str, user_type: str, signup: datetime) -> dict[str, object]:
-    return {"user_id": user_id, "user_type": user_type, "created_at": signup, "first_seen_at": signup}
-
-
-def _track(user: str, event: str, at: datetime) -> dict[str, object]:
-    return {"message_id": f"m{next(_ids)}", "type": "track", "event": event, "user_id": user, "timestamp": at,
-            "received_at": at}
 
 
 USERS = [
