@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from northstar.app import Northstar
+from northstar.web.templating import STATIC
 
 
 def create_app(northstar: Northstar) -> FastAPI:
@@ -22,4 +24,5 @@ def create_app(northstar: Northstar) -> FastAPI:
     app.include_router(metrics.router)
     app.include_router(users.router)
     app.include_router(overview.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -8,20 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import HTMLResponse
 
 from northstar.metrics.overview import build_overview
 from northstar.metrics.results import MetricResult, money_value
 from northstar.metrics.service import MetricsService
 from northstar.web.api.v1.metrics import DateQuery, metrics_service
+from northstar.web.templating import templates
 
-WEB = Path(__file__).resolve().parents[1]
-templates = Jinja2Templates(directory=WEB / "templates")
 router = APIRouter(include_in_schema=False)
 
 TIMEFRAMES = ("7d", "30d", "90d", "1y")
@@ -104,9 +101,3 @@ def overview_page(
             "revenue_rows": revenue_rows if any(shown for _, shown in revenue_rows) else [],
         },
     )
-
-
-@router.get("/static/northstar.css")
-def stylesheet() -> FileResponse:
-    """The pages' stylesheet."""
-    return FileResponse(WEB / "static" / "northstar.css", media_type="text/css")
