@@ -133,6 +133,28 @@ def test_feature_adoption_over_active_users(service: MetricsService) -> None:
     assert value(service, "ai_features_usage", "30d") == Decimal("0.2")
 
 
+def test_feature_completion_rate_is_completions_over_uses(northstar: Northstar, service: MetricsService) -> None:
+    extra = [
+        _event(datetime(2026, 3, 15, 12, 0), user="s1", event="Form Completed"),
+        _event(datetime(2026, 3, 14, 12, 0), user="s1", event="Journey Published"),
+        {**_event(datetime(2026, 3, 13, 12, 0), user="x1", event="AI Suggestion Used"), "properties": {"success": True}},
+    ]
+    northstar.write({"events": extra}, source="test")
+    fresh = MetricsService(northstar.store, northstar.settings)
+    # 7d: forms Form Created + Form Completed (s1): 1 of 2; journeys Journey Created + Journey Published
+    # (s1): 1 of 2; AI x1's use with success = true: 1 of 1; template marketplace: never used.
+    assert value(fresh, "forms_completion_rate") == Decimal("0.5")
+    assert value(fresh, "journey_builder_completion_rate") == Decimal("0.5")
+    assert value(fresh, "ai_features_completion_rate") == 1
+    unused = fresh.compute("template_marketplace_completion_rate", D, "7d")
+    assert (unused.value, unused.reason) == (None, "undefined: no uses of the feature in the window")
+    # Every feature together: 3 completions of 5 uses; suppliers only (s1): 2 of 4.
+    assert value(fresh, "feature_completion_rate") == Decimal("0.6")
+    assert value(fresh, "feature_completion_rate", user_type="supplier") == Decimal("0.5")
+    # 30d adds x1's Form Submitted of 02-16 (a use, not a completion): forms 1 of 3.
+    assert value(fresh, "forms_completion_rate", "30d") == Decimal(1) / Decimal(3)
+
+
 def test_undefined_rates_are_none_with_a_reason(service: MetricsService) -> None:
     # Nobody was active in the 30 days ending 2026-01-10 (the first event is 02-16).
     early = date(2026, 1, 10)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from fractions import Fraction
 
 import ibis
+import ibis.expr.types as ir
 
 from northstar.config import Settings
 from northstar.metrics.context import MetricContext
@@ -37,6 +38,22 @@ FEATURE_LABELS: dict[str, str] = {"ai_features": "AI features"}
 def feature_metric_name(feature: str) -> str:
     """The catalog name of the adoption rate of declared feature ``feature``."""
     return FEATURE_METRIC_NAMES.get(feature, f"{feature}_adoption")
+
+
+def completion_metric_name(feature: str) -> str:
+    """The catalog name of the completion rate of declared feature ``feature``."""
+    return f"{feature}_completion_rate"
+
+
+# A use of a feature is a successful completion when its event name ends with one of these, or
+# when the event's ``properties.success`` is JSON ``true`` (the seed's ``feature_usage`` table).
+COMPLETION_SUFFIXES: tuple[str, ...] = ("Completed", "Purchased", "Published")
+
+
+def completed_use(events: ir.Table) -> ir.BooleanValue:
+    """Whether each event of ``events`` is a successful completion (see :data:`COMPLETION_SUFFIXES`)."""
+    named = ibis.or_(*(events.event.endswith(suffix) for suffix in COMPLETION_SUFFIXES))
+    return named | events.properties["success"].unwrap_as("boolean").fill_null(False)
 
 
 def active_in_days(days: int) -> Callable[[MetricContext], Measurement]:
@@ -99,6 +116,39 @@ def feature_users(ctx: MetricContext) -> tuple[int, dict[str, int]]:
     return int(row["active"]), {feature: used.get(feature, 0) for feature in ctx.settings.features}
 
 
+def feature_completions(ctx: MetricContext) -> dict[str, tuple[int, int]]:
+    """Per declared feature, ``(uses, successful completions)`` in the window: its qualifying events
+    (of users matching the filters) and those of them that are successful completions; one query
+    for every feature."""
+    start, end = ctx.bounds()
+    events = ctx.qualifying_events(start, end)
+    completed = completed_use(events)
+    features = [(feature, list(names)) for feature, names in ctx.settings.features.items() if names]
+    columns = {}
+    for index, (_feature, names) in enumerate(features):
+        used = events.event.isin(names)
+        columns[f"u{index}"] = events.count(where=used)
+        columns[f"c{index}"] = events.count(where=used & completed)
+    row = events.aggregate(**columns).execute().iloc[0] if columns else {}
+    counted = {feature: (int(row[f"u{index}"]), int(row[f"c{index}"]))
+               for index, (feature, _names) in enumerate(features)}
+    return {feature: counted.get(feature, (0, 0)) for feature in ctx.settings.features}
+
+
+def completion_rate(feature: str | None) -> Callable[[MetricContext], Measurement]:
+    """Successful completions / uses of ``feature`` in the window (every declared feature together
+    when ``None``); undefined when it was not used."""
+
+    def compute(ctx: MetricContext) -> Measurement:
+        counts = ctx.remember(("feature_completions",), lambda: feature_completions(ctx))
+        chosen = list(counts) if feature is None else [feature]
+        uses = sum(counts[name][0] for name in chosen)
+        completions = sum(counts[name][1] for name in chosen)
+        return ratio(completions, uses, "no uses of the feature in the window")
+
+    return compute
+
+
 def feature_adoption(feature: str) -> Callable[[MetricContext], Measurement]:
     """Distinct users with a qualifying event of ``feature`` (its declared event names) in the window
     / distinct active users in the window; undefined when nobody was active."""
@@ -117,6 +167,12 @@ def _spec(name: str, label: str, description: str, unit: str, kind: str, grain: 
         kind=kind, grain=grain, dimensions=USER_DIMENSIONS, definition=definition, source=SOURCE,
         requires=extra.pop("requires", ACTIVITY), **extra,
     )
+
+
+COMPLETION_TEXT = (
+    "A use is a qualifying event named by one of the feature's declared events, each use being a start (the "
+    "seed's feature_usage table); a successful completion is a use whose event name ends with Completed, "
+    "Purchased or Published, or whose properties.success is true. Undefined when the feature was not used.")
 
 
 def _rate_text(days: int, who: str) -> str:
@@ -169,4 +225,14 @@ def metrics(settings: Settings) -> list[Metric]:
                   f"Distinct users with a qualifying event named {', '.join(events) or '(none declared)'} in the "
                   "window / distinct active users in the window; undefined when nobody was active."),
             feature_adoption(feature)))
+        entries.append(Metric(
+            _spec(completion_metric_name(feature), f"{label} completion rate",
+                  f"Share of uses of {label} that were successful completions.", "rate", "ratio", "timeframe",
+                  f"Successful completions / uses of {label} in the window. {COMPLETION_TEXT}"),
+            completion_rate(feature)))
+    entries.append(Metric(
+        _spec("feature_completion_rate", "Feature completion rate",
+              "Share of uses of declared features that were successful completions.", "rate", "ratio", "timeframe",
+              f"Successful completions / uses of every declared feature together in the window. {COMPLETION_TEXT}"),
+        completion_rate(None)))
     return entries

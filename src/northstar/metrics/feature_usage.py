@@ -16,14 +16,12 @@ from decimal import Decimal
 from fractions import Fraction
 
 import ibis
-import ibis.expr.types as ir
 
 from northstar.metrics.cohorts import context_for
 from northstar.metrics.context import MetricContext
+from northstar.metrics.engagement import completed_use
 from northstar.metrics.results import exact
 from northstar.metrics.service import MetricsService
-
-COMPLETION_SUFFIXES: tuple[str, ...] = ("Completed", "Purchased", "Published")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,11 +54,6 @@ class FeatureUsage:
         }
 
 
-def _completed(events: ir.Table) -> ir.BooleanValue:
-    named = ibis.or_(*(events.event.endswith(suffix) for suffix in COMPLETION_SUFFIXES))
-    return named | events.properties["success"].unwrap_as("boolean").fill_null(False)
-
-
 def feature_usage(ctx: MetricContext, user_id: str | None = None) -> list[FeatureUsage]:
     """Every (user, declared feature) pair with at least one use up to the end of ``ctx.day``, for
     the registered users of ``ctx.users()`` (not deleted by then, matching ``ctx.filters``; only
@@ -78,7 +71,7 @@ def feature_usage(ctx: MetricContext, user_id: str | None = None) -> list[Featur
         used = events.filter(events.event.isin(list(names)))
         parts.append(used.group_by("uid").aggregate(
             feature=ibis.literal(feature), uses=used.count(), first=used.timestamp.min(), last=used.timestamp.max(),
-            completions=ibis.ifelse(_completed(used), 1, 0).sum(), category=used.category.min(),
+            completions=ibis.ifelse(completed_use(used), 1, 0).sum(), category=used.category.min(),
         ))
     if not parts:
         return []
