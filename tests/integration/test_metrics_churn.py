@@ -48,6 +48,17 @@ def test_monthly_logo_and_revenue_churn(northstar: Northstar) -> None:
     assert (revenue.value, revenue.reason) == (None, "undefined: MRR at the start of 2026-01 was 0")
 
 
+def test_monthly_rates_compare_with_the_month_before_whatever_the_timeframe(northstar: Northstar) -> None:
+    northstar.write({"subscription_history": MARCH}, source="test")
+    service = MetricsService(northstar.store, northstar.settings)
+    # On 04-15 M = March (1/5 churned); the previous period is February (nobody left: 0), not the day
+    # a 7-day timeframe earlier (04-08, whose M is March again).
+    result = service.compute("monthly_churn_rate", date(2026, 4, 15), "7d")
+    assert (result.value, result.previous, result.change) == (Decimal("0.2"), 0, Decimal("0.2"))
+    # A 90-day timeframe does not reach back to December 2025 either: still February.
+    assert service.compute("revenue_churn_rate", date(2026, 3, 31), "90d").previous == 0
+
+
 def test_net_mrr_churn_is_negative_when_expansion_wins(northstar: Northstar) -> None:
     northstar.write({"subscription_history": [
         state("x", "x", "active", 10000, datetime(2026, 1, 1)),

@@ -16,6 +16,7 @@ from northstar.domain.time import (
     Window,
     add_months,
     day_start_utc,
+    last_complete_month,
     parse_timeframe,
     reporting_day,
 )
@@ -92,3 +93,14 @@ def test_add_months_round_trip_lands_in_the_right_month(day: date, months: int) 
     moved = add_months(day, months)
     assert (moved.year * 12 + moved.month) - (day.year * 12 + day.month) == months
     assert moved.day <= day.day
+
+
+@pytest.mark.parametrize(("day", "month"), [
+    (date(2026, 3, 31), date(2026, 3, 1)),    # the month's last day completes it
+    (date(2026, 3, 30), date(2026, 2, 1)),
+    (date(2026, 3, 1), date(2026, 2, 1)),
+    (date(2026, 1, 15), date(2025, 12, 1)),   # across a year
+    (date(2024, 2, 29), date(2024, 2, 1)),    # leap day
+])
+def test_last_complete_month(day: date, month: date) -> None:
+    assert last_complete_month(day) == month

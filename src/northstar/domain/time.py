@@ -84,6 +84,13 @@ def month_start(day: date) -> date:
     return day.replace(day=1)
 
 
+def last_complete_month(day: date) -> date:
+    """The first day of the latest calendar month complete at the end of ``day``: ``day``'s own
+    month when ``day`` is its last day, else the month before."""
+    first = day.replace(day=1)
+    return first if (day + timedelta(days=1)).day == 1 else add_months(first, -1)
+
+
 def add_months(day: date, months: int) -> date:
     """``day`` moved by ``months`` calendar months, clamped to the last day of the target month."""
     index = day.year * 12 + (day.month - 1) + months

@@ -9,24 +9,18 @@ month before. A month-to-date rate would understate churn early in every month.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from fractions import Fraction
 
 from northstar.config import Settings
-from northstar.domain.time import add_months, day_start_utc
+from northstar.domain.time import add_months, day_start_utc, last_complete_month
 from northstar.metrics.context import MetricContext
-from northstar.metrics.registry import USER_DIMENSIONS, Direction, Metric, MetricSpec
+from northstar.metrics.registry import USER_DIMENSIONS, Direction, Grain, Metric, MetricSpec
 from northstar.metrics.results import Measurement, exact, measured, ratio, undefined
 from northstar.metrics.revenue_movements import MrrTimeline, sums, timeline
 
 SOURCE = "METRICS.md § Revenue (subscriptions)"
 REQUIRES = ("subscription_history",)
-
-
-def reported_month(day: date) -> date:
-    """The first day of the latest calendar month complete at the end of ``day``."""
-    first = day.replace(day=1)
-    return first if (day + timedelta(days=1)).day == 1 else add_months(first, -1)
 
 
 def month_bounds(ctx: MetricContext, first: date) -> tuple[datetime, datetime]:
@@ -58,7 +52,7 @@ def monthly_churn(ctx: MetricContext, first: date) -> Fraction | Measurement:
 
 def trailing_churn(ctx: MetricContext, months: int) -> list[Fraction] | Measurement:
     """The monthly churn rates of the ``months`` months ending with ``M``, or the first undefined one."""
-    last = reported_month(ctx.day)
+    last = last_complete_month(ctx.day)
     rates: list[Fraction] = []
     for back in range(months):
         rate = monthly_churn(ctx, add_months(last, -back))
@@ -70,7 +64,7 @@ def trailing_churn(ctx: MetricContext, months: int) -> list[Fraction] | Measurem
 
 def monthly_churn_rate(ctx: MetricContext) -> Measurement:
     """``monthly_churn_rate`` of month ``M``: churned customers / paying customers at its start."""
-    rate = monthly_churn(ctx, reported_month(ctx.day))
+    rate = monthly_churn(ctx, last_complete_month(ctx.day))
     return rate if isinstance(rate, Measurement) else measured(exact(rate))
 
 
@@ -90,7 +84,7 @@ def _month_mrr_churn(ctx: MetricContext, net: bool) -> Measurement:
     line = timeline(ctx)
     if isinstance(line, Measurement):
         return line
-    first = reported_month(ctx.day)
+    first = last_complete_month(ctx.day)
     start, end = month_bounds(ctx, first)
     totals = sums(line.between(start, end))
     lost = totals["churned"] + totals["contraction"]
@@ -137,11 +131,11 @@ _MONTH = ("M is the latest calendar month complete at the end of D (D's month wh
           "month before). ")
 
 
-def _spec(name: str, label: str, description: str, kind: str, direction: Direction, definition: str
-          ) -> MetricSpec:
+def _spec(name: str, label: str, description: str, kind: str, direction: Direction, definition: str,
+          grain: Grain = "month") -> MetricSpec:
     return MetricSpec(
         name=name, label=label, description=description, unit="rate", direction=direction, family="revenue",
-        kind=kind, grain="end_of_day", dimensions=USER_DIMENSIONS, definition=definition, source=SOURCE,
+        kind=kind, grain=grain, dimensions=USER_DIMENSIONS, definition=definition, source=SOURCE,
         requires=REQUIRES,
     )
 
@@ -168,8 +162,8 @@ def metrics(settings: Settings) -> list[Metric]:
         Metric(_spec("net_revenue_retention", "NRR", "Net revenue retention over 12 months.", "ratio", "higher",
                      "MRR at the end of D of the customers paying at the end of D minus 12 months / their MRR "
                      "then (expansion and contraction included, new customers excluded); undefined when none "
-                     "paid then."), net_revenue_retention),
+                     "paid then.", grain="end_of_day"), net_revenue_retention),
         Metric(_spec("gross_revenue_retention", "GRR", "Gross revenue retention over 12 months.", "ratio",
                      "higher", "As net_revenue_retention with each customer's MRR now capped at their MRR "
-                     "12 months earlier; undefined when none paid then."), gross_revenue_retention),
+                     "12 months earlier; undefined when none paid then.", grain="end_of_day"), gross_revenue_retention),
     ]

@@ -30,8 +30,9 @@ Family = Literal[
 Kind = Literal["simple", "ratio", "derived", "cumulative", "cohort"]
 DurationUnit = Literal["ms", "seconds", "minutes", "hours", "days", "months"]
 # Which reporting days a value covers: the state at the end of D, D alone, the 7 or 30 days
-# ending D whatever the timeframe, or the requested timeframe ending D.
-Grain = Literal["end_of_day", "day", "7d", "30d", "timeframe"]
+# ending D whatever the timeframe, the requested timeframe ending D, or the latest calendar month
+# complete at the end of D (whose previous period is the month before).
+Grain = Literal["end_of_day", "day", "7d", "30d", "timeframe", "month"]
 
 # Dimensions a metric can be split or filtered by. ``user_traits`` stands for every trait named in
 # ``settings.user_dimensions`` (plan, acquisition source, country, device by default).

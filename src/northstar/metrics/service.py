@@ -22,7 +22,7 @@ from cachetools import TTLCache
 
 from northstar.config import Settings
 from northstar.domain.errors import InvalidInput
-from northstar.domain.time import Window, parse_timeframe, reporting_day
+from northstar.domain.time import Window, last_complete_month, parse_timeframe, reporting_day
 from northstar.metrics.catalog import build_registry
 from northstar.metrics.context import MetricContext
 from northstar.metrics.explain import explain_sql
@@ -50,6 +50,15 @@ IMPORT_HINTS: dict[str, str] = {
 
 Filters = Mapping[str, str]
 T = TypeVar("T")
+
+
+def previous_day(spec: MetricSpec, day: date, days: int) -> date:
+    """The reporting day whose value is the period before ``day``'s: the last day of the month
+    before the one reported on ``day`` for a ``month``-grain metric (so a monthly rate compares
+    with the month before), else ``day`` minus the ``days`` of the timeframe."""
+    if spec.grain == "month":
+        return last_complete_month(day) - timedelta(days=1)
+    return day - timedelta(days=days)
 
 
 class MetricsService:
@@ -121,7 +130,8 @@ class MetricsService:
         day = day or self.as_of()
         window = Window.ending_on(day, days)
         now = self.measure(spec, day, window, chosen)
-        previous = self.measure(spec, day - timedelta(days=days), window.previous(), chosen)
+        before = previous_day(spec, day, days)
+        previous = self.measure(spec, before, Window.ending_on(before, days), chosen)
         return self._result(spec, day, timeframe, window, chosen, now, previous)
 
     def series(
