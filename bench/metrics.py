@@ -11,10 +11,13 @@ when it already holds data — then prints:
   ``--rebuild-days N`` only the last N days, to keep a run short), and an incremental refresh after
   one new event on the last day;
 - ``GET /api/v1/metrics/overview``'s computation (``build_overview``) p50/p95, cold (cache emptied
-  before each run) and warm;
-- a 90-day daily ``dau`` series, cold;
-- DAU, WAU, MAU and MRR on the last ``--days`` days through the service (cold cache) and through
-  hand-written DuckDB SQL (the baseline), the two checked equal, with the ratio;
+  before each run; the snapshot is current, as the refresher keeps it in ``northstar serve``) and warm;
+- the dashboard's cards: every snapshot metric's value and 30-day daily sparkline, cold;
+- daily ``dau`` series of 30 and 90 days (a drill-down), cold: read from the snapshot, and computed
+  (``measure_days`` without the snapshot: one range computation);
+- DAU, WAU, MAU and MRR on the last ``--days`` days computed by the service (cold cache, snapshot
+  not read) and by hand-written DuckDB SQL (the baseline), the two checked equal, with the ratio;
+  and the same values answered by the service from the snapshot;
 - the process's peak RSS (``ru_maxrss``: building the demo included when it was built here).
 """
 
@@ -25,6 +28,7 @@ import resource
 import statistics
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
@@ -35,7 +39,7 @@ from northstar.app import Northstar
 from northstar.config import Settings
 from northstar.demo.generator import DemoData
 from northstar.domain.time import Window, day_start_utc
-from northstar.metrics import snapshot
+from northstar.metrics import snapshot, snapshot_reads
 from northstar.metrics.fx import to_reporting_minor
 from northstar.metrics.overview import build_overview
 from northstar.metrics.results import exact
@@ -109,12 +113,26 @@ def baseline(northstar: Northstar, service: MetricsService, days: list[date]) ->
     return found
 
 
-def through_service(service: MetricsService, days: list[date]) -> dict[tuple[str, date], object]:
+def through_service(service: MetricsService, days: list[date], stored: bool) -> dict[tuple[str, date], object]:
+    """DAU, WAU, MAU and MRR per day through the service: computed for all days at once
+    (``measure_days``), or answered per day with snapshot reads when ``stored``."""
     found: dict[tuple[str, date], object] = {}
-    for day in days:
-        for name in ("dau", "wau", "mau", "mrr"):
-            found[(name, day)] = service.measure(service.registry.spec(name), day, Window.ending_on(day, 30), {}).value
+    for name in ("dau", "wau", "mau", "mrr"):
+        spec = service.registry.spec(name)
+        if stored:
+            for day in days:
+                found[(name, day)] = service.measure(spec, day, Window.ending_on(day, 30), {}).value
+        else:
+            for day, measured in service.measure_days(spec, days, 30, {}, snapshot=False).items():
+                found[(name, day)] = measured.value
     return found
+
+
+def cards(service: MetricsService, last: date) -> None:
+    """Every snapshot metric's value on ``last`` and its 30-day daily sparkline (the dashboard)."""
+    for name in snapshot.snapshot_metrics(service):
+        service.compute(name, last)
+        service.series(name, last - timedelta(days=29), last, grain="day", timeframe="30d")
 
 
 def main() -> None:
@@ -129,6 +147,7 @@ def main() -> None:
     args = parser.parse_args()
     # One process, no concurrent writer: commits are processed as soon as a refresh has run.
     snapshot.COMMIT_MARGIN = timedelta(0)
+    snapshot_reads.COMMIT_MARGIN = timedelta(0)
 
     northstar, load_seconds = build(args.database, args.suppliers, args.months, args.seed, datetime.now(UTC).date())
     service = service_for(northstar)
@@ -146,7 +165,8 @@ def main() -> None:
     print(f"snapshot rebuild: {len(report.days)} days x {len(report.metrics)} metrics in {rebuild_seconds:.1f} s "
           f"({rebuild_seconds / max(1, len(report.days)):.2f} s/day)")
     today = service.today()
-    northstar.write({"events": [{"message_id": "bench-incremental", "type": "page", "user_id": "bench",
+    northstar.write({"events": [{"message_id": f"bench-incremental-{uuid.uuid4().hex}", "type": "page",
+                                 "user_id": "bench",
                                  "timestamp": datetime.combine(today, datetime.min.time()) + timedelta(hours=1),
                                  "received_at": datetime.now(UTC).replace(tzinfo=None)}]}, source="bench")
     if args.rebuild_days:
@@ -166,16 +186,30 @@ def main() -> None:
                                                                                    *percentiles(warm)))
 
     service.invalidate()
-    series_seconds, _ = timed(lambda: service.series("dau", last - timedelta(days=89), last))
-    print(f"90-day daily dau series, cold: {series_seconds:.2f} s")
+    cards_seconds, _ = timed(lambda: cards(service, last))
+    print(f"dashboard cards ({len(snapshot.snapshot_metrics(service))} values and 30-day sparklines), cold: "
+          f"{cards_seconds:.2f} s")
+
+    dau = service.registry.spec("dau")
+    for length in (30, 90):
+        service.invalidate()
+        stored_seconds, _ = timed(lambda length=length: service.series("dau", last - timedelta(days=length - 1), last))
+        service.invalidate()
+        computed_seconds, _ = timed(lambda length=length: service.measure_days(
+            dau, [last - timedelta(days=offset) for offset in range(length)], 1, {}, snapshot=False))
+        print(f"{length}-day daily dau series, cold: {stored_seconds:.2f} s from the snapshot, "
+              f"{computed_seconds:.2f} s computed")
 
     days = [last - timedelta(days=offset) for offset in range(args.days - 1, -1, -1)]
     service.invalidate()
-    ours_seconds, ours = timed(lambda: through_service(service, days))
+    ours_seconds, ours = timed(lambda: through_service(service, days, stored=False))
     sql_seconds, theirs = timed(lambda: baseline(northstar, service, days))
-    mismatches = [key for key in ours if ours[key] != theirs[key]]
-    print(f"DAU/WAU/MAU/MRR on {len(days)} days: service {ours_seconds:.2f} s, hand-written SQL {sql_seconds:.2f} s, "
-          f"ratio {ours_seconds / sql_seconds:.1f}x; values equal: {not mismatches}"
+    service.invalidate()
+    stored_seconds, stored = timed(lambda: through_service(service, days, stored=True))
+    mismatches = [key for key in ours if not ours[key] == theirs[key] == stored[key]]
+    print(f"DAU/WAU/MAU/MRR on {len(days)} days: service computing {ours_seconds:.2f} s, hand-written SQL "
+          f"{sql_seconds:.2f} s, ratio {ours_seconds / sql_seconds:.2f}x; service reading the snapshot "
+          f"{stored_seconds:.2f} s, ratio {stored_seconds / sql_seconds:.2f}x; values equal: {not mismatches}"
           + (f" (differ: {mismatches[:5]})" if mismatches else ""))
     print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     northstar.close()

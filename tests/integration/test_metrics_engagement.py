@@ -137,7 +137,8 @@ def test_feature_completion_rate_is_completions_over_uses(northstar: Northstar, 
     extra = [
         _event(datetime(2026, 3, 15, 12, 0), user="s1", event="Form Completed"),
         _event(datetime(2026, 3, 14, 12, 0), user="s1", event="Journey Published"),
-        {**_event(datetime(2026, 3, 13, 12, 0), user="x1", event="AI Suggestion Used"), "properties": {"success": True}},
+        {**_event(datetime(2026, 3, 13, 12, 0), user="x1", event="AI Suggestion Used"),
+         "properties": {"success": True}},
     ]
     northstar.write({"events": extra}, source="test")
     fresh = MetricsService(northstar.store, northstar.settings)

@@ -57,9 +57,28 @@ class MetricContext:
         """The same computation on another reporting day (the window keeps its length)."""
         return replace(self, day=day, window=Window.ending_on(day, self.window.days))
 
+    def over(self, window: Window) -> MetricContext:
+        """The same computation over ``window``, on its last reporting day."""
+        return replace(self, day=window.end - timedelta(days=1), window=window)
+
     def remember(self, key: tuple[object, ...], compute: Callable[[], T]) -> T:
         """``compute()``, or its remembered result for ``key`` on the same day, window and filters."""
-        return self.memo((*key, self.day, self.window, tuple(sorted(self.filters.items()))), compute)
+        return self.memo(self.memo_key(key), compute)
+
+    def memo_key(self, key: tuple[object, ...]) -> tuple[object, ...]:
+        """The full key :meth:`remember` stores ``key`` under in this context."""
+        return (*key, self.day, self.window, tuple(sorted(self.filters.items())))
+
+    def knowing(self, known: Mapping[tuple[object, ...], Any]) -> MetricContext:
+        """This context, with :meth:`remember` answering from ``known`` (full keys, see
+        :meth:`memo_key`) before its memo: how a range computation hands the intermediate results
+        it computed for many days at once to the per-day definitions."""
+        memo = self.memo
+
+        def answer(key: tuple[object, ...], compute: Callable[[], Any]) -> Any:
+            return known[key] if key in known else memo(key, compute)
+
+        return replace(self, memo=answer)
 
     # --- time -----------------------------------------------------------------------------------
 

@@ -24,10 +24,10 @@ default settings (features, revenue policies, targets).
 Conventions: a metric on reporting day D covers data up to the end of D in the reporting timezone;
 *timeframe* metrics cover the `7d`/`30d`/`90d`/`1y` window ending on D; *month* metrics cover
 the latest calendar month complete at the end of D, and their previous period is the month
-before. Money is exact minor units of the reporting currency; rates are fractions in [0, 1]; a value with an empty denominator, or of
-a family with no data imported yet, is `null` with a reason, never 0. Metrics that can be split
-by `user_type` and `user_traits` accept filters on `user_type` and on the user dimensions of the
-settings (`plan`, `acquisition_source`, `country`, `device` by default).
+before. Money is exact minor units of the reporting currency; rates are fractions in [0, 1]; a
+value with an empty denominator, or of a family with no data imported yet, is `null` with a
+reason, never 0. Metrics that can be split by `user_type` and `user_traits` accept filters on
+`user_type` and on the user dimensions of the settings (`plan`, `acquisition_source`, `country`, `device` by default).
 
 The overview (`GET /api/v1/metrics/overview`) shows `dau_rate` and `wau_rate` as defined below:
 registered users active on D (in the 7 days ending D) over registered users at the end of D.

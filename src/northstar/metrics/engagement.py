@@ -14,7 +14,8 @@ import ibis.expr.types as ir
 
 from northstar.config import Settings
 from northstar.metrics.context import MetricContext
-from northstar.metrics.registry import USER_DIMENSIONS, Grain, Metric, MetricSpec
+from northstar.metrics.ranges import active_counts, days_via, registered_activity
+from northstar.metrics.registry import USER_DIMENSIONS, DaysFunction, Grain, Metric, MetricSpec
 from northstar.metrics.results import Measurement, measured, ratio
 from northstar.metrics.sessions import session_totals
 
@@ -70,6 +71,16 @@ def stickiness(ctx: MetricContext) -> Measurement:
     dau = ctx.count_active(ctx.days_ending_on_day(1))
     mau = ctx.count_active(ctx.days_ending_on_day(30))
     return ratio(dau, mau, "no active users in the 30 days ending D")
+
+
+def _active_days(days: int) -> DaysFunction:
+    """:func:`active_in_days` on many days from one grouped query (``metrics/ranges.py``)."""
+    return days_via(active_counts, active_in_days(days))
+
+
+def _rate_days(days: int, user_type: str | None) -> DaysFunction:
+    """:func:`active_rate` on many days from grouped queries (``metrics/ranges.py``)."""
+    return days_via(registered_activity, active_rate(days, user_type))
 
 
 def active_rate(days: int, user_type: str | None) -> Callable[[MetricContext], Measurement]:
@@ -188,24 +199,31 @@ def metrics(settings: Settings) -> list[Metric]:
                     "they carry an explicit session_id; duration = last event − first event.")
     entries = [
         Metric(_spec("dau", "DAU", "Daily active users.", "count", "simple", "day",
-                     "Distinct users with a qualifying event on D."), active_in_days(1)),
+                     "Distinct users with a qualifying event on D."), active_in_days(1), compute_days=_active_days(1)),
         Metric(_spec("wau", "WAU", "Weekly active users.", "count", "simple", "7d",
-                     "Distinct users with a qualifying event in the 7 reporting days ending D."), active_in_days(7)),
+                     "Distinct users with a qualifying event in the 7 reporting days ending D."), active_in_days(7),
+               compute_days=_active_days(7)),
         Metric(_spec("mau", "MAU", "Monthly active users.", "count", "simple", "30d",
-                     "Distinct users with a qualifying event in the 30 reporting days ending D."), active_in_days(30)),
+                     "Distinct users with a qualifying event in the 30 reporting days ending D."), active_in_days(30),
+               compute_days=_active_days(30)),
         Metric(_spec("stickiness", "Stickiness", "Share of monthly users active today.", "rate", "ratio", "day",
-                     "dau / mau on D; undefined when mau is 0."), stickiness),
+                     "dau / mau on D; undefined when mau is 0."), stickiness,
+               compute_days=days_via(active_counts, stickiness)),
         Metric(_spec("dau_rate", "DAU rate", "Share of registered users active today.", "rate", "ratio", "day",
-                     _rate_text(1, "users"), requires=("users", "events")), active_rate(1, None)),
+                     _rate_text(1, "users"), requires=("users", "events")), active_rate(1, None),
+               compute_days=_rate_days(1, None)),
         Metric(_spec("wau_rate", "WAU rate", "Share of registered users active this week.", "rate", "ratio", "7d",
-                     _rate_text(7, "users"), requires=("users", "events")), active_rate(7, None)),
+                     _rate_text(7, "users"), requires=("users", "events")), active_rate(7, None),
+               compute_days=_rate_days(7, None)),
         Metric(_spec("supplier_dau_rate", "Supplier DAU rate", "Share of suppliers active today.", "rate", "ratio",
-                     "day", _rate_text(1, "suppliers"), requires=("users", "events")), active_rate(1, "supplier")),
+                     "day", _rate_text(1, "suppliers"), requires=("users", "events")), active_rate(1, "supplier"),
+               compute_days=_rate_days(1, "supplier")),
         Metric(_spec("supplier_wau_rate", "Supplier WAU rate", "Share of suppliers active this week.", "rate",
                      "ratio", "7d", _rate_text(7, "suppliers"), requires=("users", "events")),
-               active_rate(7, "supplier")),
+               active_rate(7, "supplier"), compute_days=_rate_days(7, "supplier")),
         Metric(_spec("couple_wau_rate", "Couple WAU rate", "Share of couples active this week.", "rate", "ratio",
-                     "7d", _rate_text(7, "couples"), requires=("users", "events")), active_rate(7, "couple")),
+                     "7d", _rate_text(7, "couples"), requires=("users", "events")), active_rate(7, "couple"),
+               compute_days=_rate_days(7, "couple")),
         Metric(_spec("avg_session_duration_minutes", "Avg session duration", "Mean session length.", "duration",
                      "ratio", "timeframe", "Mean duration of the sessions that started in the window. " + session_text,
                      duration_unit="minutes"), avg_session_duration_minutes),

@@ -12,7 +12,8 @@ interpolate, and their discrete variants differ on ties and rounding).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
@@ -21,8 +22,10 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from northstar.config import Settings
+from northstar.domain.time import Window
 from northstar.metrics.context import MetricContext
-from northstar.metrics.registry import Metric, MetricSpec
+from northstar.metrics.ranges import day_number, number_of, shared
+from northstar.metrics.registry import DaysFunction, Metric, MetricSpec
 from northstar.metrics.results import Measurement, measured, ratio, undefined
 
 SOURCE = "METRICS.md § Product performance"
@@ -91,6 +94,66 @@ def share(kind: str, failed: bool) -> Callable[[MetricContext], Measurement]:
     return compute
 
 
+def daily_totals(ctx: MetricContext, days: Sequence[date], kind: str) -> dict[int, tuple[int, int, int, int, int]]:
+    """Per day number of the days the windows ending on ``days`` cover: the ``kind`` samples' count,
+    the count with a duration, their summed whole microseconds (as :func:`mean_duration`), and the
+    succeeded and failed counts (as :func:`share`); one query, remembered for the range."""
+
+    def compute() -> dict[int, tuple[int, int, int, int, int]]:
+        zone = ctx.settings.timezone
+        first, last = days[0] - timedelta(days=ctx.window.days - 1), days[-1]
+        start, end = Window(first, last + timedelta(days=1)).utc_bounds(zone)
+        table = ctx.table("performance_samples")
+        table = table.filter(table.kind == kind, table.recorded_at >= start, table.recorded_at < end)
+        succeeded = ibis.coalesce(table.ok, ibis.literal(True))
+        timed = table.duration_ms.notnull()
+        grouped = table.group_by(day=day_number(table.recorded_at, first, last, zone)).aggregate(
+            count=table.count(), timed=table.count(where=timed),
+            micros=(table.duration_ms * 1000).floor().cast("int64").sum(where=timed),
+            ok=ibis.ifelse(succeeded, 1, 0).sum(), failed=ibis.ifelse(~succeeded, 1, 0).sum(),
+        )
+        return {row["day"]: (row["count"], row["timed"], row["micros"] or 0, row["ok"] or 0, row["failed"] or 0)
+                for row in grouped.to_pyarrow().to_pylist()}
+
+    return shared(ctx, f"performance_{kind}", days, compute)  # type: ignore[return-value]
+
+
+def _window_totals(ctx: MetricContext, days: Sequence[date], kind: str) -> dict[date, tuple[int, ...]]:
+    """The sums of :func:`daily_totals` over the window (as long as the context's) ending on each day."""
+    daily = daily_totals(ctx, days, kind)
+    out = {}
+    for day in days:
+        end = number_of(day)
+        rows = [daily[number] for number in range(end - ctx.window.days + 1, end + 1) if number in daily]
+        out[day] = tuple(sum(row[index] for row in rows) for index in range(5))
+    return out
+
+
+def mean_duration_days(kind: str) -> DaysFunction:
+    """:func:`mean_duration` on many days from one grouped query."""
+
+    def compute_days(ctx: MetricContext, days: Sequence[date]) -> dict[date, Measurement]:
+        out = {}
+        for day, (_count, timed, micros, _ok, _failed) in _window_totals(ctx, days, kind).items():
+            total = Fraction(micros, 1000) if timed else Fraction(0)
+            out[day] = ratio(total, timed, f"no {kind} samples in the window")
+        return out
+
+    return compute_days
+
+
+def share_days(kind: str, failed: bool) -> DaysFunction:
+    """:func:`share` on many days from one grouped query."""
+
+    def compute_days(ctx: MetricContext, days: Sequence[date]) -> dict[date, Measurement]:
+        out = {}
+        for day, (count, _timed, _micros, ok, bad) in _window_totals(ctx, days, kind).items():
+            out[day] = ratio((bad if failed else ok) if count else 0, count, f"no {kind} samples in the window")
+        return out
+
+    return compute_days
+
+
 def _spec(name: str, label: str, description: str, unit: str, direction: str, definition: str,
           **extra: object) -> MetricSpec:
     return MetricSpec(
@@ -105,14 +168,15 @@ def metrics(settings: Settings) -> list[Metric]:
     return [
         Metric(_spec("avg_page_load_time_ms", "Avg page load", "Mean page load time.", "duration", "lower",
                      "Mean duration_ms of page_load samples recorded in the window.", duration_unit="ms",
-                     benchmark="The specification's target: under 2 s."), mean_duration("page_load")),
+                     benchmark="The specification's target: under 2 s."), mean_duration("page_load"),
+               compute_days=mean_duration_days("page_load")),
         Metric(_spec("p95_page_load_time_ms", "p95 page load", "95th percentile of page load time.", "duration",
                      "lower", "Nearest-rank 95th percentile of duration_ms of page_load samples recorded in the "
                      "window: the value of rank ceil(0.95 × n) in ascending order.", duration_unit="ms"),
                percentile_duration("page_load", 95)),
         Metric(_spec("avg_api_response_time_ms", "Avg API response", "Mean API response time.", "duration",
                      "lower", "Mean duration_ms of api_request samples recorded in the window.",
-                     duration_unit="ms"), mean_duration("api_request")),
+                     duration_unit="ms"), mean_duration("api_request"), compute_days=mean_duration_days("api_request")),
         Metric(_spec("p95_api_response_time_ms", "p95 API response", "95th percentile of API response time.",
                      "duration", "lower", "Nearest-rank 95th percentile of duration_ms of api_request samples "
                      "recorded in the window: the value of rank ceil(0.95 × n) in ascending order.",
@@ -120,8 +184,8 @@ def metrics(settings: Settings) -> list[Metric]:
         Metric(_spec("uptime_percentage", "Uptime", "Share of successful uptime checks.", "rate", "higher",
                      "Successful uptime_check samples / all uptime_check samples in the window (ok unknown "
                      "counts as success).", benchmark="The specification's target: above 99.9 %."),
-               share("uptime_check", failed=False)),
+               share("uptime_check", failed=False), compute_days=share_days("uptime_check", failed=False)),
         Metric(_spec("error_rate", "Error rate", "Share of failed API requests.", "rate", "lower",
                      "api_request samples with ok = false / all api_request samples in the window."),
-               share("api_request", failed=True)),
+               share("api_request", failed=True), compute_days=share_days("api_request", failed=True)),
     ]

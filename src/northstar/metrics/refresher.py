@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from northstar.metrics import snapshot
@@ -23,11 +24,14 @@ class SnapshotRefresher:
     """Runs ``snapshot.refresh(service)`` ``delay`` seconds after the last commit it was told
     about (a commit during a refresh schedules another one after it). ``close()`` cancels what is
     pending and waits for a running refresh. A failing refresh is logged, and retried after the
-    next commit."""
+    next commit. ``after_refresh`` (e.g. the alert evaluation) runs after each successful refresh;
+    its failure is logged."""
 
-    def __init__(self, northstar: Northstar, delay: float = 5.0) -> None:
+    def __init__(self, northstar: Northstar, delay: float = 5.0,
+                 after_refresh: Callable[[], object] | None = None) -> None:
         self._service = service_for(northstar)
         self._delay = delay
+        self._after_refresh = after_refresh
         self._lock = threading.Lock()
         self._timer: threading.Timer | None = None
         self._closed = False
@@ -52,6 +56,11 @@ class SnapshotRefresher:
             return
         self.refreshes += 1
         log.info("snapshot refreshed: %d days in %.1f s", len(report.days), report.seconds)
+        if self._after_refresh is not None:
+            try:
+                self._after_refresh()
+            except Exception:
+                log.exception("the step after the snapshot refresh failed")
 
     def close(self) -> None:
         """Cancel a pending refresh and wait for a running one to end."""
@@ -64,10 +73,12 @@ class SnapshotRefresher:
                 timer.join()
 
 
-def start_refresher(northstar: Northstar, delay: float = 5.0) -> SnapshotRefresher:
+def start_refresher(northstar: Northstar, delay: float = 5.0,
+                    after_refresh: Callable[[], object] | None = None) -> SnapshotRefresher:
     """A :class:`SnapshotRefresher` listening to ``northstar``'s commits, with one refresh
-    scheduled now (to catch up with data committed while nothing was serving)."""
-    refresher = SnapshotRefresher(northstar, delay)
+    scheduled now (to catch up with data committed while nothing was serving); ``after_refresh``
+    runs after each refresh."""
+    refresher = SnapshotRefresher(northstar, delay, after_refresh)
     northstar.on_commit(refresher.schedule)
     refresher.schedule()
     return refresher

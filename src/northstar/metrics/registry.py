@@ -10,8 +10,9 @@ metrics from it only. Targets and zones are not part of a spec: they come from
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -19,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from northstar.domain.errors import UnknownMetric
 
 if TYPE_CHECKING:
+    from northstar.domain.time import Window
     from northstar.metrics.context import MetricContext
     from northstar.metrics.results import Measurement
 
@@ -41,6 +43,12 @@ USER_DIMENSIONS: tuple[str, ...] = ("user_type", "user_traits")
 MetricFunction = Callable[["MetricContext"], "Measurement"]
 # A family's own split of a metric on the context's day: dimension → {dimension value → measurement}.
 BreakdownFunction = Callable[["MetricContext", str], "dict[str, Measurement]"]
+# The metric on many reporting days at once (ascending, distinct), each over a window as long as the
+# context's ending on that day: day → measurement, equal to ``compute(ctx.at(day))`` for every day.
+DaysFunction = Callable[["MetricContext", Sequence[date]], "dict[date, Measurement]"]
+# The metric over many windows at once, each computed on its last day: window → measurement, equal
+# to ``compute(ctx.over(window))`` for every window.
+WindowsFunction = Callable[["MetricContext", Sequence["Window"]], "dict[Window, Measurement]"]
 
 
 class MetricSpec(BaseModel):
@@ -82,11 +90,16 @@ class Metric:
     """A catalog entry: the spec, the function ``compute(ctx) -> Measurement`` and, optionally,
     ``breakdown(ctx, dimension) -> {value: Measurement}``: the family's own split of the metric by
     a dimension the users table does not carry (e.g. MRR by subscription plan), which series use
-    instead of filtering users when present."""
+    instead of filtering users when present; and ``compute_days(ctx, days) -> {day: Measurement}``:
+    the same values as ``compute(ctx.at(day))`` for many days in a few grouped queries, which the
+    snapshot refresh and daily series use when present; and ``compute_windows(ctx, windows) ->
+    {window: Measurement}``: the same for windows of any lengths (weekly and monthly series points)."""
 
     spec: MetricSpec
     compute: MetricFunction
     breakdown: BreakdownFunction | None = None
+    compute_days: DaysFunction | None = None
+    compute_windows: WindowsFunction | None = None
 
 
 class RegistryError(ValueError):

@@ -9,17 +9,19 @@ by the presentation.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from fractions import Fraction
 
 import ibis
 import ibis.expr.types as ir
 
 from northstar.config import Settings
-from northstar.domain.time import add_months
+from northstar.domain.time import add_months, day_start_utc, reporting_day
 from northstar.metrics.context import MetricContext
 from northstar.metrics.fx import MissingRate, to_reporting_minor
+from northstar.metrics.ranges import Known, days_via, interval_counts, number_of, shared
 from northstar.metrics.registry import USER_DIMENSIONS, Grain, Metric, MetricSpec
 from northstar.metrics.results import Measurement, exact, measured, ratio, undefined
 
@@ -78,6 +80,77 @@ def mrr_snapshot(ctx: MetricContext) -> MrrSnapshot:
         total += to_reporting_minor(Fraction(int(amount), int(interval)), currency, ctx.settings)
     customers = int(ctx.scalar(paying.customer_id.nunique()))
     return MrrSnapshot(total, customers)
+
+
+def mrr_snapshots(ctx: MetricContext, days: Sequence[date]) -> Known:
+    """The memoised :func:`snapshot_or_reason` of every day of ``days`` and of the day one month
+    before each (``mrr_growth_rate``), from one query (``metrics/ranges.py``): each state of a
+    subscription is its latest on the days from its ``effective_at`` to the next state's; it pays on
+    those days that the per-day rules of :func:`paying_subscriptions` allow, as an interval of days."""
+
+    def compute() -> Known:
+        zone, policies = ctx.settings.timezone, ctx.settings.revenue
+        wanted = sorted(set(days) | {add_months(day, -1) for day in days})
+        history = ctx.table("subscription_history")
+        history = history.filter(history.effective_at < ibis.literal(day_start_utc(wanted[-1] + timedelta(days=1),
+                                                                                   zone)))
+        order = ibis.window(group_by=history.subscription_id,
+                            order_by=[history.effective_at, history.recorded_at, history.change_id])
+        # The last state has no next one: nullable, whatever the column's own nullability.
+        states = history.mutate(next_at=history.effective_at.lead().over(order).cast("timestamp"))
+        states = states.filter(states.amount_minor > 0, states.status.isin(["active", "past_due", "canceled"]))
+        states = states.select("customer_id", "status", "amount_minor", "currency", "interval_months",
+                               "effective_at", "next_at", "period_end")
+        amounts: list[tuple[object, int, int | None, int]] = []
+        spans: dict[str, list[tuple[int, int | None]]] = {}
+        for row in states.to_pyarrow().to_pylist():
+            lo = number_of(reporting_day(row["effective_at"], zone))
+            hi = None if row["next_at"] is None else number_of(reporting_day(row["next_at"], zone))
+            status = row["status"]
+            if status == "past_due" and policies.past_due != "count_until_canceled":
+                until = number_of(reporting_day(row["effective_at"] + timedelta(days=policies.past_due_days), zone))
+                hi = until if hi is None else min(hi, until)
+            elif status == "canceled":
+                if policies.cancellation != "period_end" or row["period_end"] is None:
+                    continue
+                until = number_of(reporting_day(row["period_end"], zone))
+                hi = until if hi is None else min(hi, until)
+            if hi is not None and hi <= lo:
+                continue
+            amounts.append(((row["currency"], row["interval_months"]), lo, hi, row["amount_minor"]))
+            spans.setdefault(row["customer_id"], []).append((lo, hi))
+        sums = interval_counts(amounts, wanted)
+        customers = interval_counts((("customers", lo, hi, 1) for lo, hi in _merged(spans)), wanted)
+        known: Known = {}
+        for day in wanted:
+            try:
+                total = sum((to_reporting_minor(Fraction(amount, interval), currency, ctx.settings)
+                             for ((currency, interval), on), amount in sorted(sums.items()) if on == day and amount),
+                            Fraction(0))
+                found: MrrSnapshot | Measurement = MrrSnapshot(total, customers.get(("customers", day), 0))
+            except MissingRate as exc:
+                found = undefined(f"{exc}; add it to fx_rates")
+            known[ctx.at(day).memo_key(("mrr_snapshot",))] = found
+        return known
+
+    return shared(ctx, "mrr_snapshots", days, compute)
+
+
+def _merged(spans: dict[str, list[tuple[int, int | None]]]) -> list[tuple[int, int | None]]:
+    """Each customer's paying day intervals merged, so a customer paying twice counts once."""
+    out: list[tuple[int, int | None]] = []
+    for intervals in spans.values():
+        current: list[int | None] | None = None
+        for lo, hi in sorted(intervals, key=lambda span: span[0]):
+            if current is not None and (current[1] is None or lo <= current[1]):
+                current[1] = None if current[1] is None or hi is None else max(current[1], hi)
+            else:
+                if current is not None:
+                    out.append((current[0], current[1]))  # type: ignore[arg-type]
+                current = [lo, hi]
+        if current is not None:
+            out.append((current[0], current[1]))  # type: ignore[arg-type]
+    return out
 
 
 def snapshot_or_reason(ctx: MetricContext) -> MrrSnapshot | Measurement:
@@ -191,18 +264,21 @@ def metrics(settings: Settings) -> list[Metric]:
     mrr_text = _MRR_DEFINITION.format(cancellation=cancellation, past_due=past_due)
     return [
         Metric(_spec("mrr", "MRR", "Monthly recurring revenue at the end of the day.", "money", "simple",
-                     mrr_text), mrr, breakdown=mrr_breakdown),
-        Metric(_spec("arr", "ARR", "Annual run rate: MRR × 12.", "money", "derived", "mrr × 12. " + mrr_text), arr),
+                     mrr_text), mrr, breakdown=mrr_breakdown, compute_days=days_via(mrr_snapshots, mrr)),
+        Metric(_spec("arr", "ARR", "Annual run rate: MRR × 12.", "money", "derived", "mrr × 12. " + mrr_text), arr,
+               compute_days=days_via(mrr_snapshots, arr)),
         Metric(_spec("mrr_growth_rate", "MRR growth", "Month-over-month MRR growth.", "rate", "derived",
                      "(mrr(D) − mrr(D minus one month)) / mrr(D minus one month); undefined when the earlier "
-                     "MRR is 0."), mrr_growth_rate),
+                     "MRR is 0."), mrr_growth_rate, compute_days=days_via(mrr_snapshots, mrr_growth_rate)),
         Metric(_spec("paying_customers", "Paying customers", "Customers with MRR above 0.", "count", "simple",
-                     "Distinct customers with MRR > 0 at the end of D."), paying_customers),
+                     "Distinct customers with MRR > 0 at the end of D."), paying_customers,
+               compute_days=days_via(mrr_snapshots, paying_customers)),
         Metric(_spec("paid_users", "Paid users", "Customers with MRR above 0 (the specification's name).",
                      "count", "simple", "Distinct customers with MRR > 0 at the end of D (= paying_customers)."),
-               paying_customers),
+               paying_customers, compute_days=days_via(mrr_snapshots, paying_customers)),
         Metric(_spec("arpa", "ARPA", "Average revenue per paying account.", "money", "ratio",
-                     "mrr / paying_customers at the end of D; undefined without paying customers."), arpa),
+                     "mrr / paying_customers at the end of D; undefined without paying customers."), arpa,
+               compute_days=days_via(mrr_snapshots, arpa)),
         Metric(_spec("trial_to_paid_conversion", "Trial conversion", "Share of ended trials that became paying.",
                      "rate", "ratio", "Of trials that ended in the window (trialing followed by another status), "
                      "the share whose customer was paying (active or past_due, amount > 0) within the trial's end "

@@ -131,12 +131,24 @@ def build_series(
 
 def _line(service: MetricsService, spec: MetricSpec, key: str | None, spans: list[tuple[date, date]],
           timeframe: str | None, filters: dict[str, str]) -> Line:
-    points = []
-    for first, last in spans:
-        window = point_window(spec, first, last, timeframe)
-        measured = service.measure(spec, last, window, dict(sorted(filters.items())))
-        points.append(Point(first, last, last, window, measured.value, measured.reason))
-    return Line(key, tuple(points))
+    """The points of one line. When every point's window is the same number of days ending on its
+    day (daily points; states and fixed windows at any grain), they are measured together
+    (``MetricsService.measure_days``: snapshot rows, then one range computation); else, windows
+    ending on their days (weekly and monthly periods) are measured together by
+    ``MetricsService.measure_windows``."""
+    chosen = dict(sorted(filters.items()))
+    windows = [point_window(spec, first, last, timeframe) for first, last in spans]
+    length = windows[0].days
+    if all(window == Window.ending_on(last, length) for window, (_first, last) in zip(windows, spans, strict=True)):
+        found = service.measure_days(spec, [last for _first, last in spans], length, chosen)
+        measured = [found[last] for _first, last in spans]
+    elif all(window.end == last + timedelta(days=1) for window, (_first, last) in zip(windows, spans, strict=True)):
+        measured = service.measure_windows(spec, windows, chosen)
+    else:
+        measured = [service.measure(spec, last, window, chosen) for window, (_first, last) in zip(windows, spans,
+                                                                                                  strict=True)]
+    return Line(key, tuple(Point(first, last, last, window, point.value, point.reason)
+                           for (first, last), window, point in zip(spans, windows, measured, strict=True)))
 
 
 def _hook_lines(service: MetricsService, spec: MetricSpec, dimension: str, spans: list[tuple[date, date]],

@@ -7,13 +7,19 @@ zone; ``series`` gives one point per day, week or month of a range (``metrics/se
 ``explain`` gives the SQL a metric runs (``metrics/explain.py``). Measurements are cached
 in-process for ``settings.cache_ttl_seconds``; the cache is keyed on the store's data version and
 emptied whenever new data is committed.
+
+A measurement the daily snapshot holds a still-valid row for (a snapshot metric, no filters, the
+snapshot's window ending on the day — any window for a metric whose grain ignores the timeframe;
+validity in ``metrics/snapshot_reads.py``) is read from the snapshot instead of computed: the
+same exact value, one query per block of days. Many days of one metric are computed with the
+catalog entry's ``compute_days`` when it has one (:meth:`MetricsService.measure_days`).
 """
 
 from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, TypeVar
@@ -29,6 +35,7 @@ from northstar.metrics.explain import explain_sql
 from northstar.metrics.registry import MetricSpec, Registry
 from northstar.metrics.results import Measurement, MetricResult, format_value, money_value, zone_of
 from northstar.metrics.series import Series, build_series
+from northstar.metrics.snapshot_reads import SNAPSHOT_DAYS, SNAPSHOT_METRICS, block_of, valid_rows
 from northstar.store.base import Store
 from northstar.store.schema import TABLES_BY_NAME
 
@@ -50,6 +57,7 @@ IMPORT_HINTS: dict[str, str] = {
 
 Filters = Mapping[str, str]
 T = TypeVar("T")
+_ABSENT = object()
 
 
 def previous_day(spec: MetricSpec, day: date, days: int) -> date:
@@ -83,6 +91,8 @@ class MetricsService:
         self._cache: TTLCache[tuple[object, ...], object] = TTLCache(maxsize=8192, ttl=settings.cache_ttl_seconds)
         self._lock = threading.Lock()
         self._local = threading.local()
+        self._snapshotted = frozenset(name for name in SNAPSHOT_METRICS if name in self.registry)
+        self._snapshot_generation = 0
 
     @classmethod
     def for_northstar(cls, northstar: Northstar) -> MetricsService:
@@ -97,6 +107,11 @@ class MetricsService:
         """Forget every cached value."""
         with self._lock:
             self._cache.clear()
+
+    def snapshot_changed(self) -> None:
+        """Forget the snapshot rows read so far (a refresh rewrote some); computed values stay."""
+        with self._lock:
+            self._snapshot_generation += 1
 
     def today(self) -> date:
         """The reporting day of now in the reporting timezone."""
@@ -189,9 +204,16 @@ class MetricsService:
 
         return self._cached(("dimension_values", dimension), query)
 
-    def measure(self, spec: MetricSpec, day: date, window: Window, filters: dict[str, str]) -> Measurement:
+    def measure(
+        self, spec: MetricSpec, day: date, window: Window, filters: dict[str, str], snapshot: bool = True,
+    ) -> Measurement:
         """The measurement of ``spec`` on ``day`` over ``window`` for ``filters`` (already checked)
-        — cached —, or ``no_data`` naming what to import when a table the family needs is empty."""
+        — read from the snapshot when it holds a valid row and ``snapshot`` is true, else computed
+        and cached —, or ``no_data`` naming what to import when a table the family needs is empty."""
+        if snapshot:
+            stored = self.stored(spec, day, window, filters)
+            if stored is not None:
+                return stored
         context = self._context(day, window, filters)
 
         def measure() -> Measurement:
@@ -200,7 +222,76 @@ class MetricsService:
                 return missing
             return self.registry.get(spec.name).compute(context)
 
-        return self._cached(("measure", spec.name, day, window, tuple(filters.items())), measure)
+        return self._cached(self._measure_key(spec, day, window, filters), measure)
+
+    def measure_days(
+        self, spec: MetricSpec, days: Iterable[date], window_days: int, filters: dict[str, str],
+        snapshot: bool = True,
+    ) -> dict[date, Measurement]:
+        """:meth:`measure` of ``spec`` on each of ``days`` over the ``window_days`` days ending on
+        it, for ``filters`` (already checked): day → measurement, ascending. Valid snapshot rows
+        and cached values are reused; the remaining days are computed together by the catalog
+        entry's ``compute_days`` when it has one (one set of grouped queries), else one by one."""
+        version = self._data_version()
+        found: dict[date, Measurement] = {}
+        pending: list[date] = []
+        for day in sorted(set(days)):
+            window = Window.ending_on(day, window_days)
+            stored = self.stored(spec, day, window, filters) if snapshot else None
+            cached = stored if stored is not None else self._peek(self._measure_key(spec, day, window, filters),
+                                                                  version)
+            if cached is _ABSENT:
+                pending.append(day)
+            else:
+                found[day] = cached  # type: ignore[assignment]
+        compute_days = self.registry.get(spec.name).compute_days
+        if len(pending) > 1 and compute_days is not None:
+            context = self._context(pending[0], Window.ending_on(pending[0], window_days), filters)
+            missing = self._missing(spec, context)
+            computed = {day: missing for day in pending} if missing is not None else compute_days(context, pending)
+            for day in pending:
+                window = Window.ending_on(day, window_days)
+                self._put(self._measure_key(spec, day, window, filters), version, computed[day])
+                found[day] = computed[day]
+        else:
+            for day in pending:
+                found[day] = self.measure(spec, day, Window.ending_on(day, window_days), filters, snapshot=False)
+        return dict(sorted(found.items()))
+
+    def measure_windows(self, spec: MetricSpec, windows: list[Window], filters: dict[str, str]) -> list[Measurement]:
+        """:meth:`measure` of ``spec`` over each of ``windows`` on its last day, for ``filters``
+        (already checked), in order. Cached values are reused; the others are computed together by
+        the catalog entry's ``compute_windows`` when it has one, else one by one."""
+        version = self._data_version()
+        keys = [self._measure_key(spec, window.end - timedelta(days=1), window, filters) for window in windows]
+        found = {window: self._peek(key, version) for window, key in zip(windows, keys, strict=True)}
+        pending = [window for window in windows if found[window] is _ABSENT]
+        compute_windows = self.registry.get(spec.name).compute_windows
+        if len(pending) > 1 and compute_windows is not None:
+            context = self._context(pending[0].end - timedelta(days=1), pending[0], filters)
+            missing = self._missing(spec, context)
+            computed = ({window: missing for window in pending} if missing is not None
+                        else compute_windows(context, pending))
+            for window in pending:
+                self._put(self._measure_key(spec, window.end - timedelta(days=1), window, filters), version,
+                          computed[window])
+                found[window] = computed[window]
+        else:
+            for window in pending:
+                found[window] = self.measure(spec, window.end - timedelta(days=1), window, filters)
+        return [found[window] for window in windows]  # type: ignore[misc]
+
+    def stored(self, spec: MetricSpec, day: date, window: Window, filters: dict[str, str]) -> Measurement | None:
+        """The snapshot's still-valid measurement of ``spec`` on ``day`` when it stands for this
+        ``window`` and ``filters`` (see the module docstring), else ``None``."""
+        if filters or spec.name not in self._snapshotted:
+            return None
+        if spec.grain == "timeframe" and window != Window.ending_on(day, SNAPSHOT_DAYS):
+            return None
+        block = block_of(day)
+        rows = self._cached(("snapshot", self._snapshot_generation, block),
+                            lambda: valid_rows(self.store, block, self.settings.timezone))
+        return rows.get((spec.name, day))
 
     def measure_breakdown(
         self, spec: MetricSpec, dimension: str, day: date, window: Window, filters: dict[str, str]
@@ -232,6 +323,19 @@ class MetricsService:
             self._local.backend, self._local.tables = backend, {}
         return MetricContext(backend, self.settings, day, window, filters, self._local.tables,
                              lambda key, compute: self._cached(("memo", *key), compute))
+
+    @staticmethod
+    def _measure_key(spec: MetricSpec, day: date, window: Window, filters: dict[str, str]) -> tuple[object, ...]:
+        return ("measure", spec.name, day, window, tuple(filters.items()))
+
+    def _peek(self, key: tuple[object, ...], version: int) -> object:
+        """The value cached under ``key`` at data ``version``, or ``_ABSENT``."""
+        with self._lock:
+            return self._cache.get((*key, version), _ABSENT)
+
+    def _put(self, key: tuple[object, ...], version: int, value: object) -> None:
+        with self._lock:
+            self._cache[(*key, version)] = value
 
     def _cached(self, key: tuple[object, ...], compute: Callable[[], T]) -> T:
         """``compute()``, remembered under ``key`` and the current data version for the cache's TTL."""

@@ -3,8 +3,10 @@ incrementally (DESIGN.md, "Computing metrics").
 
 It is stored in long format in ``metric_snapshots`` (one row per reporting day and metric: the
 exact value as text, or NULL with the reason) and read back wide by :func:`success_metrics` (one
-dict per day, one key per metric). The metrics are those of :data:`SNAPSHOT_METRICS` that the
-catalog holds when the refresh runs; timeframe metrics cover the :data:`SNAPSHOT_TIMEFRAME` ending
+dict per day, one key per metric). The metrics are those of :data:`SNAPSHOT_METRICS` (the seed's
+columns, then the other metrics of the overview and the dashboard's cards) that the catalog holds
+when the refresh runs; the metrics service reads still-valid rows back instead of computing them
+(``metrics/snapshot_reads.py``); timeframe metrics cover the :data:`SNAPSHOT_TIMEFRAME` ending
 on the day, as on the overview. Every refresh is recorded in ``snapshot_refreshes``.
 
 Which days a refresh recomputes:
@@ -23,7 +25,6 @@ Which days a refresh recomputes:
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 import uuid
@@ -33,27 +34,41 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from northstar.domain.errors import InvalidInput
-from northstar.domain.time import Window, parse_timeframe, reporting_day
-from northstar.metrics.results import Value
+from northstar.domain.time import reporting_day
+from northstar.metrics.results import Measurement, Value
 from northstar.metrics.service import MetricsService
+from northstar.metrics.snapshot_reads import (
+    SEED_METRICS,
+    SNAPSHOT_DAYS,
+    SNAPSHOT_METRICS,
+    SNAPSHOT_TIMEFRAME,
+    UNDATED_EFFECT_TABLES,
+    parse_value,
+    stale_starts,
+)
 from northstar.store.schema import TIME_COLUMN
 
-# The seed's success_metrics columns, in its order.
-SNAPSHOT_METRICS: tuple[str, ...] = (
-    "mrr", "mrr_growth_rate", "total_users", "paid_users", "trial_to_paid_conversion", "cac",
-    "payback_period_months", "monthly_churn_rate", "annual_churn_rate", "net_revenue_retention", "clv",
-    "clv_cac_ratio", "k_factor", "supplier_invite_rate", "avg_invites_per_supplier", "couple_activation_rate",
-    "time_to_first_invite_hours", "suppliers_per_couple", "couples_per_supplier", "supplier_dau_rate",
-    "supplier_wau_rate", "couple_wau_rate", "avg_session_duration_minutes", "mobile_usage_rate", "forms_usage_rate",
-    "journey_builder_adoption", "ai_features_usage", "template_marketplace_purchases", "avg_page_load_time_ms",
-    "avg_api_response_time_ms", "uptime_percentage", "error_rate", "avg_first_response_minutes",
-    "avg_resolution_hours", "csat_score", "nps_score",
-)
-SNAPSHOT_TIMEFRAME = "30d"
+__all__ = [
+    "COMMIT_MARGIN",
+    "SEED_METRICS",
+    "SNAPSHOT_METRICS",
+    "SNAPSHOT_TIMEFRAME",
+    "UNDATED_EFFECT_TABLES",
+    "RefreshReport",
+    "SnapshotDay",
+    "first_data_day",
+    "last_watermark",
+    "parse_value",
+    "plan",
+    "refresh",
+    "snapshot_metrics",
+    "success_metrics",
+]
+
 COMMIT_MARGIN = timedelta(seconds=60)
-# Tables whose new rows can change days before their logged dates (see the module docstring).
-UNDATED_EFFECT_TABLES = frozenset({"users", "user_aliases", "accounts", "account_members"})
-_INTEGER = re.compile(r"^-?\d+$")
+# Days computed and stored together: each snapshot metric is computed for a chunk of days at once
+# (``MetricsService.measure_days``), then the chunk is replaced in one delete and one insert.
+CHUNK_DAYS = 92
 _REFRESH_LOCK = threading.Lock()
 
 
@@ -69,7 +84,8 @@ class RefreshReport:
 
 
 def snapshot_metrics(service: MetricsService) -> tuple[str, ...]:
-    """The :data:`SNAPSHOT_METRICS` the catalog holds, in the seed's order."""
+    """The :data:`SNAPSHOT_METRICS` the catalog holds: the seed's columns in its order, then the
+    other metrics the overview and the dashboard's cards show."""
     return tuple(name for name in SNAPSHOT_METRICS if name in service.registry)
 
 
@@ -107,15 +123,8 @@ def plan(service: MetricsService, rebuild: bool = False) -> tuple[str, tuple[dat
     watermark = last_watermark(service)
     if rebuild or watermark is None:
         return ("rebuild" if rebuild else "incremental", _days(first, today))
-    zone = service.settings.timezone
-    starts: list[date] = []
-    for table, min_time, without_time in service.store.query(
-        "SELECT table_name, min(min_time), count(*) - count(min_time) FROM ingest_log WHERE committed_at >= ? "
-        "GROUP BY table_name",
-        [watermark - COMMIT_MARGIN],
-    ):
-        undated = table in UNDATED_EFFECT_TABLES or min_time is None or without_time > 0
-        starts.append(first if undated else max(first, reporting_day(min_time, zone)))
+    starts = [max(first, start) for start in stale_starts(service.store, watermark - COMMIT_MARGIN,
+                                                            service.settings.timezone)]
     last_day = service.store.query("SELECT max(day) FROM metric_snapshots")[0][0]
     starts.append(first if last_day is None else last_day + timedelta(days=1))
     start = min(starts)
@@ -128,7 +137,8 @@ def refresh(
 ) -> RefreshReport:
     """Recompute the snapshot: the given ``days`` (mode ``range``), else all days (``rebuild``),
     else the days new data changed (see :func:`plan`). ``on_day(done, total, day)`` is called
-    after each day is stored (progress). Each day is replaced in one delete and one insert; a
+    after each day is stored (progress). Days are computed and replaced by chunks of
+    :data:`CHUNK_DAYS` (each metric once per chunk, then one delete and one insert); a
     refresh that recomputed days is recorded in ``snapshot_refreshes`` when it ends. Refreshes of
     one process run one at a time.
 
@@ -143,10 +153,15 @@ def refresh(
         else:
             mode, chosen = plan(service, rebuild)
         names = snapshot_metrics(service)
-        for done, day in enumerate(chosen, start=1):
-            _store_day(service, day, names, started)
-            if on_day is not None:
-                on_day(done, len(chosen), day)
+        done = 0
+        for offset in range(0, len(chosen), CHUNK_DAYS):
+            chunk = chosen[offset:offset + CHUNK_DAYS]
+            _store_days(service, chunk, names, started)
+            for day in chunk:
+                done += 1
+                if on_day is not None:
+                    on_day(done, len(chosen), day)
+        service.snapshot_changed()
         if chosen:
             service.store.write({"snapshot_refreshes": [{
                 "refresh_id": uuid.uuid4().hex, "mode": mode, "started_at": started, "finished_at": _now(),
@@ -156,22 +171,28 @@ def refresh(
         return RefreshReport(mode, chosen, names, time.perf_counter() - clock)
 
 
-def _store_day(service: MetricsService, day: date, names: tuple[str, ...], computed_at: datetime) -> None:
-    window = Window.ending_on(day, parse_timeframe(SNAPSHOT_TIMEFRAME))
-    rows = []
-    for name in names:
-        measured = service.measure(service.registry.spec(name), day, window, {})
-        rows.append({"day": day, "metric": name, "value_text": None if measured.value is None else str(measured.value),
-                     "reason": measured.reason, "computed_at": computed_at})
-    service.store.execute_write("DELETE FROM metric_snapshots WHERE day = ?", [day])
-    service.store.write({"metric_snapshots": rows})
-
-
-def parse_value(text: str | None) -> Value | None:
-    """A stored ``value_text`` back as the exact value: ``int`` for an integer, else ``Decimal``."""
-    if text is None:
+def value_text(value: Value | None) -> str | None:
+    """``value`` as stored text that :func:`parse_value` turns back into the same type: an ``int``
+    as its digits, a ``Decimal`` always with a point or an exponent (``Decimal(3)`` is ``"3.0"``)."""
+    if value is None:
         return None
-    return int(text) if _INTEGER.match(text) else Decimal(text)
+    text = str(value)
+    return f"{text}.0" if isinstance(value, Decimal) and text.lstrip("-").isdigit() else text
+
+
+def _store_days(service: MetricsService, days: tuple[date, ...], names: tuple[str, ...], computed_at: datetime) -> None:
+    """Compute every metric of ``names`` on ``days`` (never read from the snapshot) and replace
+    those days' rows."""
+    measured: dict[str, dict[date, Measurement]] = {
+        name: service.measure_days(service.registry.spec(name), days, SNAPSHOT_DAYS, {}, snapshot=False)
+        for name in names
+    }
+    rows = [{"day": day, "metric": name, "value_text": value_text(measured[name][day].value),
+             "reason": measured[name][day].reason, "computed_at": computed_at}
+            for day in days for name in names]
+    service.store.execute_write(
+        f"DELETE FROM metric_snapshots WHERE day IN ({', '.join('?' for _ in days)})", list(days))
+    service.store.write({"metric_snapshots": rows})
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from northstar.config import Settings
 from northstar.metrics.context import MetricContext
+from northstar.metrics.ranges import days_via, registered_active_counts, registered_counts
 from northstar.metrics.registry import USER_DIMENSIONS, Grain, Metric, MetricSpec
 from northstar.metrics.results import Measurement, measured
 
@@ -57,15 +58,20 @@ def metrics(settings: Settings) -> list[Metric]:
                    "(events of aliased ids count for the user they were aliased to).")
     return [
         Metric(_spec("total_users", "Total users", "Registered users.", "end_of_day", registered_text + ".",
-                     ("users",), "cumulative"), registered(None)),
+                     ("users",), "cumulative"), registered(None),
+               compute_days=days_via(registered_counts, registered(None))),
         Metric(_spec("total_suppliers", "Suppliers", "Registered suppliers.", "end_of_day",
-                     registered_text + ", of type supplier.", ("users",), "cumulative"), registered("supplier")),
+                     registered_text + ", of type supplier.", ("users",), "cumulative"), registered("supplier"),
+               compute_days=days_via(registered_counts, registered("supplier"))),
         Metric(_spec("total_couples", "Couples", "Registered couples.", "end_of_day",
-                     registered_text + ", of type couple.", ("users",), "cumulative"), registered("couple")),
+                     registered_text + ", of type couple.", ("users",), "cumulative"), registered("couple"),
+               compute_days=days_via(registered_counts, registered("couple"))),
         Metric(_spec("active_suppliers", "Active suppliers", "Suppliers active in the last 30 days.", "30d",
-                     active_text.format(kind="suppliers"), ("users", "events")), active_of_type("supplier")),
+                     active_text.format(kind="suppliers"), ("users", "events")), active_of_type("supplier"),
+               compute_days=days_via(registered_active_counts, active_of_type("supplier"))),
         Metric(_spec("active_couples", "Active couples", "Couples active in the last 30 days.", "30d",
-                     active_text.format(kind="couples"), ("users", "events")), active_of_type("couple")),
+                     active_text.format(kind="couples"), ("users", "events")), active_of_type("couple"),
+               compute_days=days_via(registered_active_counts, active_of_type("couple"))),
         Metric(_spec("new_signups", "New signups", "Users who signed up in the period.", "timeframe",
                      "Users whose signup time (coalesce(created_at, first_seen_at)) falls in the timeframe's "
                      "window, not deleted by the end of D.", ("users",), additive=True), new_signups),
