@@ -68,10 +68,13 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def make_settings(tmp_path: Path) -> Callable[..., Settings]:
-    """Build Settings for a test; ``database`` defaults to a DuckDB file in ``tmp_path``."""
+    """Build Settings for a test; ``database`` defaults to a DuckDB file in ``tmp_path`` and ``auth``
+    to ``{"anonymous_role": "admin"}`` (tests not about access control need no login); pass
+    ``auth={"anonymous_role": None}`` to require it."""
 
     def build(**overrides: object) -> Settings:
         overrides.setdefault("database", str(tmp_path / "northstar.duckdb"))
+        overrides.setdefault("auth", {"anonymous_role": "admin"})
         return Settings(**overrides)
 
     return build
@@ -114,7 +117,9 @@ class LiveServer:
         self.northstar = northstar
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(create_app(northstar), host="127.0.0.1", port=self.port, log_level="warning")
+        # As `northstar serve`: X-Forwarded-* headers are judged by security.trusted_proxies, not uvicorn.
+        config = uvicorn.Config(create_app(northstar), host="127.0.0.1", port=self.port, log_level="warning",
+                                proxy_headers=False)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 

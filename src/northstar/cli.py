@@ -6,6 +6,7 @@ Each command parses its options, calls a service and prints; the work lives in t
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -23,6 +24,10 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Northstar: success metrics for platforms.", no_args_is_help=True)
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+users_app = typer.Typer(help="Create, list and manage the people who sign in to Northstar.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+alerts_app = typer.Typer(help="Evaluate and list alert rules.", no_args_is_help=True)
+app.add_typer(alerts_app, name="alerts")
 console = Console()
 
 
@@ -72,14 +77,18 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
 def keys_create(
     kind: Annotated[str, typer.Option(help="write (ingestion) or read (API).")],
     name: Annotated[str, typer.Option(help="A name to recognise the key by.")],
-    role: Annotated[str | None, typer.Option(help="Role of a read key.")] = None,
+    role: Annotated[str | None, typer.Option(help="Role of a read key: viewer, analyst, executive or admin.")] = None,
 ) -> None:
     """Create a key and print it once: only its hash is stored."""
-    from northstar.ingest.keys import create_key
+    from northstar.audit import record_cli
+    from northstar.ingest.keys import create_key, verify_key
 
     northstar = _open()
     try:
         key = create_key(northstar.store, kind=kind, name=name, role=role)
+        created = verify_key(northstar.store, key, kind)
+        record_cli(northstar.store, "key.create", created["id"] if created else None,
+                   {"kind": kind, "name": name, "role": role})
     except NorthstarError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
@@ -105,15 +114,109 @@ def keys_list() -> None:
 @keys_app.command("revoke")
 def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (see `keys list`).")]) -> None:
     """Revoke a key: requests with it are refused from now on."""
+    from northstar.audit import record_cli
     from northstar.ingest.keys import revoke_key
 
     northstar = _open()
     revoked = revoke_key(northstar.store, key_id)
+    if revoked:
+        record_cli(northstar.store, "key.revoke", key_id)
     northstar.close()
     if not revoked:
         console.print(f"[red]error:[/red] no active key {key_id!r}")
         raise typer.Exit(1)
     console.print(f"revoked {key_id}")
+
+
+def _user_command(action: Callable[[Northstar], str]) -> None:
+    northstar = _open()
+    try:
+        console.print(action(northstar))
+    except NorthstarError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    finally:
+        northstar.close()
+
+
+@users_app.command("create")
+def users_create(
+    email: Annotated[str, typer.Option(help="The user's email, which they sign in with.")],
+    role: Annotated[str, typer.Option(help="viewer, analyst, executive or admin.")],
+    password: Annotated[str | None, typer.Option(help="The password (at least 10 characters); default: asked "
+                                                 "for without echo, or generated and printed when not "
+                                                 "interactive.")] = None,
+) -> None:
+    """Create a user who signs in with EMAIL and the password."""
+    import sys
+
+    from northstar.audit import record_cli
+    from northstar.auth.passwords import generate_password
+    from northstar.auth.users import create_user
+
+    generated = None
+    if password is None:
+        if sys.stdin.isatty():
+            password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        else:
+            password = generated = generate_password()
+
+    def create(northstar: Northstar) -> str:
+        user = create_user(northstar.store, email, role, password)
+        record_cli(northstar.store, "user.create", user.email, {"role": user.role})
+        return f"created {user.role} {user.email} ({user.id})"
+
+    _user_command(create)
+    if generated is not None:
+        console.print("generated password (shown only this once):")
+        typer.echo(generated)
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List users with their role and whether they are disabled."""
+    from northstar.auth.users import list_users
+
+    northstar = _open()
+    table = Table("id", "email", "role", "created", "disabled")
+    for user in list_users(northstar.store):
+        table.add_row(user.id, user.email, user.role, str(user.created_at), "yes" if user.disabled else "")
+    northstar.close()
+    console.print(table)
+
+
+@users_app.command("disable")
+def users_disable(
+    user: Annotated[str, typer.Argument(help="The user's email or id.")],
+    enable: Annotated[bool, typer.Option("--enable", help="Re-enable the user instead.")] = False,
+) -> None:
+    """Disable a user (they cannot sign in; their sessions end at once), or re-enable them."""
+    from northstar.audit import record_cli
+    from northstar.auth.users import set_disabled
+
+    def change(northstar: Northstar) -> str:
+        changed = set_disabled(northstar.store, user, disabled=not enable)
+        record_cli(northstar.store, "user.enable" if enable else "user.disable", changed.email)
+        return f"{'enabled' if enable else 'disabled'} {changed.email}"
+
+    _user_command(change)
+
+
+@users_app.command("set-role")
+def users_set_role(
+    user: Annotated[str, typer.Argument(help="The user's email or id.")],
+    role: Annotated[str, typer.Argument(help="viewer, analyst, executive or admin.")],
+) -> None:
+    """Change a user's role (effective from their next request)."""
+    from northstar.audit import record_cli
+    from northstar.auth.users import set_role
+
+    def change(northstar: Northstar) -> str:
+        changed = set_role(northstar.store, user, role)
+        record_cli(northstar.store, "user.role_change", changed.email, {"role": changed.role})
+        return f"{changed.email} is now {role}"
+
+    _user_command(change)
 
 
 @app.command("import")
@@ -228,6 +331,43 @@ def refresh(
         raise typer.Exit(2) from exc
     finally:
         northstar.close()
+
+
+@alerts_app.command("check")
+def alerts_check(
+    no_deliver: Annotated[bool, typer.Option("--no-deliver", help="Evaluate only; leave notifications "
+                                             "queued.")] = False,
+    fail_on_firing: Annotated[bool, typer.Option("--fail-on-firing", help="Exit with status 3 when an alert "
+                                                 "is firing.")] = False,
+) -> None:
+    """Evaluate every alert rule once and deliver due notifications (for cron)."""
+    from northstar.alerts.cli_output import run_check
+    from northstar.alerts.service import alerts_for
+
+    northstar = _open()
+    try:
+        report = run_check(console, alerts_for(northstar), deliver=not no_deliver)
+    finally:
+        northstar.close()
+    if fail_on_firing and report.firing:
+        raise typer.Exit(3)
+
+
+@alerts_app.command("list")
+def alerts_list(
+    state: Annotated[str, typer.Option(help="active (pending or firing), all, or one state.")] = "all",
+    severity: Annotated[str | None, typer.Option(help="critical, warning or info.")] = None,
+) -> None:
+    """List alert rules with their state."""
+    from northstar.alerts.cli_output import print_alerts
+    from northstar.alerts.service import alerts_for
+
+    northstar = _open()
+    try:
+        print_alerts(console, alerts_for(northstar).list(state=state, severity=severity))
+    finally:
+        northstar.close()
+
 
 if __name__ == "__main__":
     app()

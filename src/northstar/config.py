@@ -22,6 +22,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from northstar.auth.roles import Role
+
 DEFAULT_FEATURES: dict[str, list[str]] = {
     "forms": ["Form Created", "Form Completed", "Form Submitted"],
     "journey_builder": ["Journey Created", "Journey Published"],
@@ -72,6 +74,118 @@ class RevenuePolicies(BaseModel):
     gross_margin: Decimal = Field(default=Decimal(1), gt=0, le=1)
 
 
+DEFAULT_FAMILY_ROLES: dict[str, Role] = {
+    "revenue": "executive", "users": "viewer", "engagement": "viewer", "viral": "viewer", "retention": "viewer",
+    "onboarding": "viewer", "coordination": "viewer", "support": "viewer", "performance": "viewer",
+}
+
+
+class AuthSettings(BaseModel):
+    """Access control (docs/security.md).
+
+    ``anonymous_role`` gives visitors without credentials a role (``None``: login required);
+    ``family_roles`` maps a metric family to the least role that sees its values (a family not
+    listed needs ``viewer``; by default the revenue family needs ``executive``);
+    ``session_max_age_seconds`` is how long a login lasts; ``cookie_secure`` marks the session
+    cookie ``Secure`` always (``true``), never (``false``) or when the request came over HTTPS
+    (``"auto"``). The secret that signs tokens is generated once and kept in the store.
+    """
+
+    anonymous_role: Role | None = None
+    family_roles: dict[str, Role] = Field(default_factory=lambda: dict(DEFAULT_FAMILY_ROLES))
+    session_max_age_seconds: int = Field(default=14 * 24 * 3600, ge=60)
+    cookie_secure: Literal["auto"] | bool = "auto"
+
+
+class NotificationSettings(BaseModel):
+    """How alert notifications are delivered (docs/alerts.md, "Notifications").
+
+    ``base_url`` makes drill-down links absolute; ``smtp_url`` is the Apprise ``mailto://`` or
+    ``mailtos://`` URL of the SMTP server that email addresses are sent through. A failed delivery
+    is retried after ``retry_base_seconds`` doubling each attempt (at most ``retry_max_seconds``)
+    until ``max_attempts``; each attempt gives up after ``timeout_seconds``. ``webhook_secret``
+    signs webhooks sent to webhook-URL recipients (channels have their own secrets).
+    """
+
+    base_url: str = "http://127.0.0.1:8000"
+    smtp_url: str | None = None
+    webhook_secret: str | None = None
+    max_attempts: int = Field(default=8, ge=1)
+    retry_base_seconds: int = Field(default=30, ge=1)
+    retry_max_seconds: int = Field(default=3600, ge=1)
+    timeout_seconds: float = Field(default=10.0, gt=0)
+
+
+class AlertSettings(BaseModel):
+    """Alert evaluation (docs/alerts.md).
+
+    ``northstar serve`` evaluates every active rule every ``evaluation_interval_seconds`` (0: only
+    after snapshot refreshes and ``northstar alerts check``), then delivers due notifications.
+    ``install_defaults`` installs the shipped default rules once, the first time alerts start on a
+    store (a deleted default is never reinstalled).
+    """
+
+    evaluation_interval_seconds: int = Field(default=60, ge=0, le=86400)
+    install_defaults: bool = True
+
+
+class SecuritySettings(BaseModel):
+    """Hardened HTTP, rate limits and the audit trail (docs/security.md, "Hardening").
+
+    ``trusted_proxies`` lists the IP addresses or CIDR networks of reverse proxies whose
+    ``X-Forwarded-For`` / ``X-Forwarded-Proto`` headers are believed (none by default: the peer's
+    address is the client). ``cors_origins`` lists the origins allowed to call the API from a
+    browser (none by default: CORS closed). Rate limits are ``limits`` strings such as
+    ``"100/hour"`` or ``"5 per 10 seconds"``, counted in a moving window per user, per key or,
+    for anonymous requests, per IP: ``rate_limit_financial`` for API requests that read
+    financial metrics (the specification's 100 requests/hour for executives), ``rate_limit_default`` for
+    every other API request and page, ``rate_limit_ingest`` for ingestion; ``login_attempts``
+    caps failed logins per account and per IP. ``rate_limit_storage`` is ``memory://`` (one
+    process) or a ``redis://`` URL shared by several processes. ``hsts_max_age_seconds`` is the
+    ``Strict-Transport-Security`` lifetime sent over HTTPS.
+    """
+
+    trusted_proxies: list[str] = Field(default_factory=list)
+    cors_origins: list[str] = Field(default_factory=list)
+    rate_limit_storage: str = "memory://"
+    rate_limit_default: str = "3600/hour"
+    rate_limit_financial: str = "100/hour"
+    rate_limit_ingest: str = "100000/minute"
+    login_attempts: str = "5/minute"
+    hsts_max_age_seconds: int = Field(default=31_536_000, ge=0)
+
+    @field_validator("rate_limit_default", "rate_limit_financial", "rate_limit_ingest", "login_attempts")
+    @classmethod
+    def _limit(cls, value: str) -> str:
+        from limits import parse
+
+        parse(value)
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        from ipaddress import ip_network
+
+        for network in value:
+            ip_network(network, strict=False)
+        return value
+
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _storage(cls, value: str) -> str:
+        if not value.startswith(("memory://", "redis://", "rediss://")):
+            raise ValueError("must be memory:// or a redis:// URL")
+        return value
+
+
+class DashboardSettings(BaseModel):
+    """The dashboard pages (docs/dashboard.md): open pages refresh their values every
+    ``refresh_seconds`` seconds, and at once when new data is committed or a snapshot refresh ends."""
+
+    refresh_seconds: int = Field(default=30, ge=5, le=3600)
+
+
 class Settings(BaseSettings):
     """Every setting of Northstar.
 
@@ -107,6 +221,11 @@ class Settings(BaseSettings):
     session_gap_minutes: int = Field(default=30, ge=1)
     targets: dict[str, TargetSetting] = Field(default_factory=lambda: dict(DEFAULT_TARGETS))
     revenue: RevenuePolicies = Field(default_factory=RevenuePolicies)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
+    notifications: NotificationSettings = Field(default_factory=NotificationSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     cache_ttl_seconds: int = Field(default=300, ge=0)

@@ -13,6 +13,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from northstar.app import Northstar
+from northstar.audit import record_cli
 from northstar.cli import app
 from northstar.config import Settings, get_settings
 from northstar.demo.generator import TABLE_ORDER
@@ -63,8 +64,21 @@ def test_small_demo_fills_every_table(settings: Settings) -> None:
 
 def test_a_second_run_replaces_the_first(settings: Settings) -> None:
     first = run_demo(_quiet(), suppliers=60, months=4, seed=7, serve=False, end=END)
+    store = open_store(settings.database)
+    try:
+        # The audit trail is not data: it neither stops the demo nor is cleared by it.
+        record_cli(store, "key.create", "someone's key")
+        audited = store.query("SELECT count(*) FROM audit_log")[0][0]
+    finally:
+        store.close()
     second = run_demo(_quiet(), suppliers=60, months=4, seed=7, serve=False, end=END)
     assert second.replaced
+    store = open_store(settings.database)
+    try:
+        assert store.query("SELECT count(*) FROM audit_log")[0][0] >= audited
+        assert store.query("SELECT count(*) FROM audit_log WHERE target = ?", ["someone's key"])[0][0] == 1
+    finally:
+        store.close()
     assert second.rows == first.rows
     counts = _counts(settings.database)
     assert {name: counts[name] for name in TABLE_ORDER} == first.rows

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from northstar.app import Northstar
 from northstar.cli import app, console
 from northstar.config import Settings
+from northstar.ingest.keys import create_key
 from northstar.metrics.service import service_for
 from tests.conftest import LiveServer
 
@@ -41,9 +42,11 @@ def test_json_is_the_api_answer(database: Path) -> None:
     assert result.exit_code == 0, result.output
     printed = json.loads(result.output)
     northstar = Northstar(Settings(database=str(database)))
+    key = create_key(northstar.store, "read", "cli parity", role="viewer")
     server = LiveServer(northstar).start()
     try:
-        answer = httpx.get(f"{server.url}/api/v1/metrics/dau_rate", params={"date": "2026-03-10", "timeframe": "7d"})
+        answer = httpx.get(f"{server.url}/api/v1/metrics/dau_rate", params={"date": "2026-03-10", "timeframe": "7d"},
+                           headers={"Authorization": f"Bearer {key}"})
     finally:
         server.stop()
         northstar.close()

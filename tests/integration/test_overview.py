@@ -116,19 +116,19 @@ def test_one_metric_and_the_catalog(loaded: Northstar, live_server) -> None:
 
 
 def test_the_page_shows_the_overview_cards(loaded: Northstar, live_server) -> None:
-    page = httpx.get(f"{live_server.url}/", params={"timeframe": "7d", "date": "2026-03-15"})
+    page = httpx.get(f"{live_server.url}/", params={"timeframe": "7d", "date": "2026-03-15"}, timeout=120)
     assert page.status_code == 200
     html = page.text
     assert '<html lang="en">' in html
-    assert '<a href="?timeframe=7d&amp;date=2026-03-15"\n             aria-current="page">7 days</a>' in html
+    assert 'aria-current="page">7 days</a>' in html
     for text in ("MRR", "£89.83", "Target £50,000.00", "off target", "K-factor", "1.00", "near target", "50.0%",
-                 "5.0 min", "2,000 ms", "Not defined", "No trial ended in the window"):
+                 "5.0 min", "2,000 ms", "Not defined", "No paying customers 12 months earlier"):
         assert text in html, text
     assert httpx.get(f"{live_server.url}/static/northstar.css").headers["content-type"].startswith("text/css")
 
 
 def test_the_page_of_an_empty_store_says_no_data_and_what_to_import(live_server) -> None:
-    html = httpx.get(f"{live_server.url}/", params={"timeframe": "90d"}).text
+    html = httpx.get(f"{live_server.url}/", params={"timeframe": "90d"}, timeout=120).text
     assert "No data" in html
     assert "Import subscriptions (northstar import subscriptions FILE)" in html
     assert 'aria-current="page">90 days</a>' in html

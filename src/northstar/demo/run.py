@@ -19,7 +19,7 @@ from rich.table import Table
 
 from northstar.config import get_settings
 from northstar.demo.generator import TABLE_ORDER, DemoData, check_size
-from northstar.demo.store_guard import DEMO_KEY_NAME, DEMO_SOURCE, DemoRefused, prepare_store
+from northstar.demo.store_guard import DEMO_ADMIN_EMAIL, DEMO_KEY_NAME, DEMO_SOURCE, DemoRefused, prepare_store
 from northstar.domain.errors import InvalidInput, NorthstarError
 
 if TYPE_CHECKING:
@@ -32,13 +32,16 @@ HEADLINE_METRICS = ("mrr", "total_users", "paying_customers", "mau", "k_factor",
 class DemoSummary:
     """What a demo run did: ``rows`` written per table, ``seconds`` spent generating and loading,
     the store's ``location``, whether an earlier demo was ``replaced``, the write ``key`` (``None``
-    when key management is unavailable) and the headline ``metrics`` (name → display text)."""
+    when key management is unavailable), the demo admin's ``admin_email`` and generated
+    ``admin_password`` and the headline ``metrics`` (name → display text)."""
 
     rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     location: str = ""
     replaced: bool = False
     key: str | None = None
+    admin_email: str | None = None
+    admin_password: str | None = None
     metrics: dict[str, str] = field(default_factory=dict)
 
 
@@ -107,6 +110,7 @@ def _fill(console: Console, northstar: Northstar, suppliers: int, months: int, s
     _load(console, northstar, data, summary)
     summary.seconds = time.perf_counter() - started
     summary.key = _create_key(northstar)
+    summary.admin_email, summary.admin_password = _create_admin(northstar)
     summary.metrics = _headline_metrics(northstar, end - timedelta(days=1))
     _print_summary(console, summary)
     return summary
@@ -142,6 +146,16 @@ def _create_key(northstar: Northstar) -> str | None:
     return create_key(northstar.store, kind="write", name=DEMO_KEY_NAME)
 
 
+def _create_admin(northstar: Northstar) -> tuple[str, str]:
+    """Create the demo's admin user with a generated password; returns ``(email, password)``."""
+    from northstar.auth.passwords import generate_password
+    from northstar.auth.users import create_user
+
+    password = generate_password()
+    create_user(northstar.store, DEMO_ADMIN_EMAIL, "admin", password)
+    return DEMO_ADMIN_EMAIL, password
+
+
 def _headline_metrics(northstar: Northstar, day: date) -> dict[str, str]:
     """Display text of the headline metrics on ``day``, computed through the metrics service
     (which also warms its cache for the dashboard); empty when the service is unavailable."""
@@ -171,3 +185,6 @@ def _print_summary(console: Console, summary: DemoSummary) -> None:
         console.print(metrics)
     if summary.key:
         console.print(f"Write key for the demo (shown once): [bold]{summary.key}[/bold]")
+    if summary.admin_email:
+        console.print(f"Sign in as [bold]{summary.admin_email}[/bold] with the password "
+                      f"[bold]{summary.admin_password}[/bold] (shown once; an admin).")

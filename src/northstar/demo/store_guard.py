@@ -1,8 +1,9 @@
 """Make room for the demo in the configured store without ever touching someone's real data.
 
 The demo writes only into an empty store or one that holds nothing but an earlier demo (every
-ingest-log entry has ``source = 'demo'``); an earlier demo is replaced (its rows and its ``demo``
-write key are deleted). Anything else is refused.
+ingest-log entry has ``source = 'demo'``); an earlier demo is replaced (its rows, its ``demo``
+write key and its demo admin are deleted; other users, keys and secrets stay). Anything else is
+refused.
 """
 
 from __future__ import annotations
@@ -15,7 +16,14 @@ from northstar.store.schema import TABLES
 
 DEMO_SOURCE = "demo"
 DEMO_KEY_NAME = "demo"
-_BOOKKEEPING = ("ingest_log", "api_keys", "rejected_input")
+DEMO_ADMIN_EMAIL = "demo@northstar.local"
+# Tables that are not data. Configuration and the audit trail (append-only) are kept when a demo
+# is replaced; what was derived from the old data (snapshots, alert states, notifications) is cleared.
+_KEPT = ("api_keys", "auth_users", "auth_sessions", "app_secrets", "audit_log", "alert_rules",
+         "notification_channels")
+_DERIVED = ("ingest_log", "rejected_input", "metric_snapshots", "snapshot_refreshes", "alert_states",
+            "alert_history", "notification_deliveries", "notification_attempts", "in_app_notifications")
+_BOOKKEEPING = (*_DERIVED, *_KEPT)
 
 
 class DemoRefused(NorthstarError):
@@ -41,7 +49,10 @@ def prepare_store(store: Store) -> Literal["empty", "replaced"]:
     if not demo and not rows:
         return "empty"
     for table in TABLES:
-        if table.name != "api_keys":
+        if table.name not in _KEPT:
             store.execute_write(f"DELETE FROM {table.name}")
     store.execute_write("DELETE FROM api_keys WHERE name = ?", [DEMO_KEY_NAME])
+    store.execute_write("DELETE FROM auth_sessions WHERE user_id IN (SELECT user_id FROM auth_users WHERE email = ?)",
+                        [DEMO_ADMIN_EMAIL])
+    store.execute_write("DELETE FROM auth_users WHERE email = ?", [DEMO_ADMIN_EMAIL])
     return "replaced"

@@ -19,6 +19,7 @@ from typing import Any
 
 from cachetools import TTLCache
 
+from northstar.auth.roles import ROLES
 from northstar.domain.errors import InvalidInput
 from northstar.store.base import Store
 
@@ -40,15 +41,20 @@ def _now() -> datetime:
 
 
 def create_key(store: Store, kind: str, name: str, role: str | None = None) -> str:
-    """Create a ``kind`` (``write`` or ``read``) key called ``name`` and return its secret.
+    """Create a ``kind`` (``write`` or ``read``) key called ``name`` and return its secret; a read
+    key carries ``role`` (viewer, analyst, executive or admin), a write key none.
 
     The secret is returned once and never stored. Raises :class:`InvalidInput` for an unknown
-    ``kind`` or an empty ``name``.
+    ``kind``, an empty ``name``, a read key without a valid ``role`` or a write key with one.
     """
     if kind not in KINDS:
         raise InvalidInput("kind", f"{kind!r} is not one of {', '.join(KINDS)}")
     if not name or not name.strip():
         raise InvalidInput("name", "must not be empty")
+    if kind == "read" and role not in ROLES:
+        raise InvalidInput("role", f"a read key needs a role, one of {', '.join(ROLES)}")
+    if kind == "write" and role is not None:
+        raise InvalidInput("role", "write keys have no role: they may only ingest")
     secret = KINDS[kind] + secrets.token_urlsafe(32)
     store.execute_write(
         "INSERT INTO api_keys (key_id, name, kind, role, prefix, key_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -394,10 +394,220 @@ SNAPSHOT_REFRESHES = Table(
     ),
 )
 
+AUTH_USERS = Table(
+    name="auth_users",
+    doc="Northstar's own users (who may sign in to the dashboard), with their role; passwords are "
+    "argon2 hashes (migration 0005).",
+    key=("user_id",),
+    conflict="merge",
+    columns=(
+        Column("user_id", "text", True),
+        Column("email", "text", True, "Lower-cased; unique."),
+        Column("role", "text", True, choices=("viewer", "analyst", "executive", "admin")),
+        Column("password_hash", "text", True, "argon2 (pwdlib)."),
+        Column("created_at", "timestamp", True, merge="keep"),
+        Column("disabled", "boolean", True, "A disabled user cannot sign in; their sessions are revoked."),
+    ),
+)
+
+AUTH_SESSIONS = Table(
+    name="auth_sessions",
+    doc="Server-side login sessions: the SHA-256 hash of the cookie's random token (migration 0005).",
+    key=("session_hash",),
+    conflict="ignore",
+    columns=(
+        Column("session_hash", "text", True),
+        Column("user_id", "text", True),
+        Column("created_at", "timestamp", True),
+        Column("expires_at", "timestamp", True),
+    ),
+)
+
+APP_SECRETS = Table(
+    name="app_secrets",
+    doc="Secrets Northstar generates once and keeps, such as the key that signs tokens (migration 0005).",
+    key=("name",),
+    conflict="ignore",
+    columns=(
+        Column("name", "text", True),
+        Column("value", "text", True),
+        Column("created_at", "timestamp", True),
+    ),
+)
+
+CHANNEL_TYPES = ("email", "slack", "teams", "sms", "webhook", "in_app", "apprise")
+DELIVERY_STATUSES = ("pending", "held", "sending", "delivered", "failed")
+
+NOTIFICATION_CHANNELS = Table(
+    name="notification_channels",
+    doc="Where alert notifications go: one Apprise URL, email addresses, a signed webhook or the "
+    "in-app bell (migration 0004, alerts/channels.py).",
+    key=("channel_id",),
+    conflict="ignore",
+    columns=(
+        Column("channel_id", "text", True),
+        Column("name", "text", True, "Unique name rules may refer to."),
+        Column("type", "text", True, choices=CHANNEL_TYPES),
+        Column("target", "text", doc="The Apprise URL, the email addresses or the webhook URL (NULL for in_app)."),
+        Column("secret", "text", doc="The HMAC-SHA256 key of a webhook channel."),
+        Column("enabled", "boolean", True),
+        Column("created_at", "timestamp", True),
+        Column("updated_at", "timestamp", True),
+    ),
+)
+
+NOTIFICATION_DELIVERIES = Table(
+    name="notification_deliveries",
+    doc="One row per notification and destination: its state, attempts and schedule (migration 0004, "
+    "alerts/delivery.py).",
+    key=("delivery_id",),
+    conflict="ignore",
+    columns=(
+        Column("delivery_id", "text", True, "Derived from the notification and the destination (idempotent)."),
+        Column("alert_id", "text", True),
+        Column("rule_id", "text", True),
+        Column("event", "text", True, choices=("firing", "resolved", "escalated", "test")),
+        Column("severity", "text", True, choices=("critical", "warning", "info")),
+        Column("channel_id", "text", doc="The channel, when the destination is one (else a recipient)."),
+        Column("kind", "text", True, choices=CHANNEL_TYPES),
+        Column("destination", "text", doc="The recipient (address, webhook URL or Apprise URL) when not a channel."),
+        Column("notification", "json", True, "The notification the message is rendered from."),
+        Column("quiet_hours", "json", doc="`{start, end, timezone}` during which a non-critical one is held."),
+        Column("status", "text", True, choices=DELIVERY_STATUSES),
+        Column("attempts", "integer", True),
+        Column("created_at", "timestamp", True),
+        Column("next_attempt_at", "timestamp", True, "When it is due (the end of a lease while `sending`)."),
+        Column("last_attempt_at", "timestamp"),
+        Column("delivered_at", "timestamp"),
+        Column("last_error", "text"),
+    ),
+    indexes=(("status", "next_attempt_at"),),
+)
+
+NOTIFICATION_ATTEMPTS = Table(
+    name="notification_attempts",
+    doc="Every delivery attempt and its outcome (migration 0004).",
+    key=("delivery_id", "attempt"),
+    conflict="ignore",
+    columns=(
+        Column("delivery_id", "text", True),
+        Column("attempt", "integer", True, "1 for the first attempt."),
+        Column("attempted_at", "timestamp", True),
+        Column("ok", "boolean", True),
+        Column("error", "text"),
+    ),
+)
+
+IN_APP_NOTIFICATIONS = Table(
+    name="in_app_notifications",
+    doc="Notifications shown under the dashboard's bell, read or unread (migration 0004).",
+    key=("notification_id",),
+    conflict="ignore",
+    columns=(
+        Column("notification_id", "text", True, "The delivery's id."),
+        Column("alert_id", "text", True),
+        Column("rule_id", "text", True),
+        Column("event", "text", True),
+        Column("severity", "text", True),
+        Column("title", "text", True),
+        Column("body", "text", True),
+        Column("link", "text", True),
+        Column("created_at", "timestamp", True),
+        Column("read_at", "timestamp"),
+    ),
+    indexes=(("created_at",),),
+)
+
+AUDIT_LOG = Table(
+    name="audit_log",
+    doc="The audit trail: who did what, when, to what and from which IP (migration 0006). "
+    "Append-only: written by `northstar.audit.record`, never updated or deleted (PostgreSQL refuses it).",
+    key=("id",),
+    conflict="ignore",
+    columns=(
+        Column("id", "text", True, "Random id of the entry."),
+        Column("occurred_at", "timestamp", True, "When it happened (UTC)."),
+        Column("actor", "text", True, "Who: a user's email, a key's prefix, or `anonymous`."),
+        Column("actor_kind", "text", True, "`user`, `read_key`, `write_key`, `anonymous` or `system` (CLI)."),
+        Column("action", "text", True, "What, as `area.verb`: `login.success`, `export`, `key.create`, ..."),
+        Column("target", "text", doc="What it was done to: a metric, a key id, a user's email, a rule id."),
+        Column("ip", "text", doc="The client's IP address (NULL for the CLI)."),
+        Column("detail", "json", doc="Further facts as a JSON object (format of an export, a changed field)."),
+    ),
+    indexes=(("occurred_at",),),
+)
+
+ALERT_STATES_NAMES = ("ok", "pending", "firing", "resolved", "no_data")
+
+ALERT_RULES = Table(
+    name="alert_rules",
+    doc="Alert rules (the specification's `metric_alerts`, extended): the spec's columns, the whole "
+    "rule as a JSON `definition`, and a soft delete (migration 0003, alerts/repository.py).",
+    key=("rule_id",),
+    conflict="ignore",
+    columns=(
+        Column("rule_id", "text", True),
+        Column("name", "text", True),
+        Column("metric_name", "text", True, "A catalog metric."),
+        Column("alert_type", "text", True, choices=("threshold", "change", "trend", "anomaly", "target")),
+        Column("threshold_value", "double", doc="The condition's number (see docs/alerts.md)."),
+        Column("comparison", "text", True),
+        Column("severity", "text", True, choices=("critical", "warning", "info")),
+        Column("is_active", "boolean", True),
+        Column("notification_channels", "json"),
+        Column("recipients", "json"),
+        Column("definition", "json", True, "The whole rule (alerts/model.py `Rule`)."),
+        Column("default_key", "text", doc="Set on the shipped default rules."),
+        Column("trigger_count", "integer", True),
+        Column("last_triggered_at", "timestamp"),
+        Column("created_at", "timestamp", True),
+        Column("updated_at", "timestamp", True),
+        Column("deleted_at", "timestamp", doc="A deleted rule is kept so a deleted default is not reinstalled."),
+    ),
+)
+
+ALERT_STATES = Table(
+    name="alert_states",
+    doc="Each rule's state after its last evaluation (alerts/model.py `AlertState` as JSON) (migration 0003).",
+    key=("rule_id",),
+    conflict="merge",
+    columns=(
+        Column("rule_id", "text", True),
+        Column("state", "text", True, choices=ALERT_STATES_NAMES),
+        Column("document", "json", True),
+        Column("updated_at", "timestamp", True),
+    ),
+)
+
+ALERT_HISTORY = Table(
+    name="alert_history",
+    doc="Every state transition of every rule with the value that caused it, acknowledgements, manual "
+    "resolutions and rule changes (migration 0003).",
+    key=("event_id",),
+    conflict="ignore",
+    columns=(
+        Column("event_id", "text", True),
+        Column("rule_id", "text", True),
+        Column("alert_id", "text", doc="The alert episode."),
+        Column("occurred_at", "timestamp", True),
+        Column("kind", "text", True, choices=("transition", "ack", "resolve", "created", "updated")),
+        Column("from_state", "text"),
+        Column("to_state", "text"),
+        Column("value_text", "text", doc="The exact value as text."),
+        Column("value_display", "text"),
+        Column("detail", "text"),
+        Column("note", "text"),
+    ),
+    indexes=(("rule_id", "occurred_at"),),
+)
+
 TABLES: tuple[Table, ...] = (
     EVENTS, USERS, USER_ALIASES, ACCOUNTS, ACCOUNT_MEMBERS, SUBSCRIPTION_HISTORY, INVITATIONS,
     COLLABORATIONS, SUPPORT_TICKETS, SURVEY_RESPONSES, PERFORMANCE_SAMPLES, MARKETING_SPEND,
     REJECTED_INPUT, API_KEYS, INGEST_LOG, METRIC_SNAPSHOTS, SNAPSHOT_REFRESHES,
+    ALERT_RULES, ALERT_STATES, ALERT_HISTORY,
+    NOTIFICATION_CHANNELS, NOTIFICATION_DELIVERIES, NOTIFICATION_ATTEMPTS, IN_APP_NOTIFICATIONS,
+    AUTH_USERS, AUTH_SESSIONS, APP_SECRETS, AUDIT_LOG,
 )
 TABLES_BY_NAME: dict[str, Table] = {table.name: table for table in TABLES}
 IMPORT_KINDS: dict[str, Table] = {table.import_kind: table for table in TABLES if table.import_kind}

@@ -27,9 +27,10 @@ from northstar.ingest.http_ingest import (
     ingest,
 )
 from northstar.ingest.segment import MESSAGE_MODELS, AnalyticsEvent, Batch
+from northstar.web.auth import require
 from northstar.web.deps import NorthstarDep, WriteKeyHeader
 
-router = APIRouter(tags=["ingestion"])
+router = APIRouter(tags=["ingestion"], dependencies=[require("ingest")])
 
 
 class ErrorItem(BaseModel):

@@ -21,10 +21,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel
 
+from northstar.auth.visibility import can_view, restrict_overview, restricted_reason, visible_metrics
 from northstar.domain.errors import InvalidInput, UnknownMetric
 from northstar.domain.money import Money
 from northstar.metrics.cohorts import cohort_table_for
-from northstar.metrics.executive import executive_metrics
+from northstar.metrics.executive import EXECUTIVE_FIELDS, executive_metrics
 from northstar.metrics.overview import Overview, build_overview
 from northstar.metrics.registry import MetricSpec
 from northstar.metrics.results import MetricResult, MoneyValue, Value, json_number, money_value
@@ -32,10 +33,12 @@ from northstar.metrics.series import Series
 from northstar.metrics.service import MetricsService, service_for
 from northstar.metrics.snapshot import success_metrics
 from northstar.metrics.viral import viral_metrics
+from northstar.web.auth import AUTH_RESPONSES, CurrentPrincipal, VisibleMetric, require
 from northstar.web.deps import NorthstarDep
+from northstar.web.security.financial import financial_view
 
 PREFIX = "/api/v1/metrics"
-router = APIRouter(tags=["metrics"])
+router = APIRouter(tags=["metrics"], dependencies=[require("view_dashboard")], responses=AUTH_RESPONSES)
 
 Timeframe = Literal["7d", "30d", "90d", "1y"]
 TimeframeQuery = Annotated[Timeframe, Query(description="The period ending on `date`: 7d, 30d, 90d or 1y.")]
@@ -137,8 +140,8 @@ class MetricsOverview(BaseModel):
     """Seed 000's ``MetricsOverview`` with exact money, plus the reporting day and window and a
     ``metrics`` map (overview field, or ``feature_adoption_rates.<key>``, → full result) that
     explains every value and every ``null``. ``dau_rate``/``wau_rate`` are registered users active
-    on D / in the 7 days ending D over registered users at the end of D. ``alert_count`` is 0
-    until alert rules exist."""
+    on D / in the 7 days ending D over registered users at the end of D. ``alert_count`` is the
+    number of firing alerts (GET /api/v1/metrics/alerts?state=firing)."""
 
     date: date
     timeframe: Timeframe
@@ -380,6 +383,8 @@ def metric_filters(
 
 FiltersQuery = Annotated[dict[str, str], Depends(metric_filters)]
 NOT_FOUND = {404: {"description": "No metric of that name in the catalog."}}
+RESTRICTED = {403: {"description": "The caller's role may not see this metric (financial metrics need `executive` "
+                                  "by default); `detail` names the role needed."}}
 BAD_FILTER = {422: {"description": "A bad `timeframe` or `date`, or a filter on a dimension the metric cannot be "
                                   "split by (`detail[].loc` names the parameter)."}}
 RangeDay = Annotated[date, Query(ge=FIRST_DAY, le=LAST_DAY, json_schema_extra={"pattern": DAY_PATTERN},
@@ -387,9 +392,11 @@ RangeDay = Annotated[date, Query(ge=FIRST_DAY, le=LAST_DAY, json_schema_extra={"
 
 
 @router.get(PREFIX, response_model=list[MetricInfo], summary="The metric catalog")
-def list_metrics(service: Service) -> list[MetricInfo]:
-    """Every metric of the catalog with its metadata and target, in catalog order."""
-    return [_info(entry.spec, service) for entry in service.registry]
+def list_metrics(service: Service, principal: CurrentPrincipal) -> list[MetricInfo]:
+    """Every metric of the catalog the caller's role may see, with its metadata and target, in
+    catalog order (financial metrics are omitted below the role ``auth.family_roles`` names)."""
+    return [_info(entry.spec, service) for entry in service.registry
+            if can_view(principal, entry.spec, service.settings)]
 
 
 def _info(spec: MetricSpec, service: MetricsService) -> MetricInfo:
@@ -402,10 +409,20 @@ def _info(spec: MetricSpec, service: MetricsService) -> MetricInfo:
     )
 
 
-@router.get(f"{PREFIX}/overview", response_model=MetricsOverview, responses=BAD_INPUT, summary="Executive overview")
-def overview(service: Service, timeframe: TimeframeQuery = "30d", day: DateQuery = None) -> MetricsOverview:
-    """Seed 000's ``MetricsOverview`` on reporting day ``date`` over ``timeframe``."""
-    built = build_overview(service, day or service.as_of(), timeframe)
+@router.get(f"{PREFIX}/overview", response_model=MetricsOverview, responses=BAD_INPUT, summary="Executive overview",
+            dependencies=[financial_view()])
+def overview(service: Service, principal: CurrentPrincipal, northstar: NorthstarDep, timeframe: TimeframeQuery = "30d",
+             day: DateQuery = None) -> MetricsOverview:
+    """Seed 000's ``MetricsOverview`` on reporting day ``date`` over ``timeframe``; values the
+    caller's role may not see are ``null`` with the reason ``restricted: needs the <role> role``;
+    ``alert_count`` is the number of firing alerts."""
+    from dataclasses import replace
+
+    from northstar.alerts.repository import firing_count
+
+    built = restrict_overview(build_overview(service, day or service.as_of(), timeframe), principal,
+                              service.registry, service.settings)
+    built = replace(built, alert_count=firing_count(northstar.store))
     return overview_out(built, service.settings.reporting_currency)
 
 
@@ -466,20 +483,22 @@ def engagement(
 @router.get(f"{PREFIX}/cohorts", response_model=CohortsOut, summary="Cohort analysis",
             responses={422: {"description": "A bad `date`, `grain` or `periods`."}})
 def cohorts(
-    service: Service, day: DateQuery = None,
+    service: Service, principal: CurrentPrincipal, day: DateQuery = None,
     user_type: Annotated[str | None, Query(description="Only cohorts of this user type.")] = None,
     grain: Annotated[Literal["month", "week"], Query(description="Signup month or ISO week.")] = "month",
     periods: Annotated[int | None, Query(ge=1, le=1200, description="Only the last N cohorts.")] = None,
 ) -> CohortsOut:
-    """Seed 000's cohort analysis on ``date``: size, retention and revenue by period since signup."""
+    """Seed 000's cohort analysis on ``date``: size, retention and revenue by period since signup
+    (``revenue`` is empty for a role that may not see the ``revenue`` metric)."""
     on = day or service.as_of()
     with _translated():
         rows = cohort_table_for(service, on, user_type, grain, periods)
+    revenue_shown = "revenue" in visible_metrics(principal, service.registry, service.settings)
     return CohortsOut(date=on, grain=grain, user_type=user_type, cohorts=[
         CohortOut(cohort_start=row.cohort_start, grain=row.grain, user_type=row.user_type,
                   cohort_size=row.cohort_size, retained=list(row.retained),
                   retention=[float(share) for share in row.retention],
-                  revenue=[money_value(minor, row.currency) for minor in row.revenue],
+                  revenue=[money_value(minor, row.currency) for minor in row.revenue] if revenue_shown else [],
                   avg_forms_created=json_number(row.avg_forms_created),
                   avg_invitations_sent=float(row.avg_invitations_sent),
                   avg_feature_adoption=json_number(row.avg_feature_adoption))
@@ -499,38 +518,52 @@ def viral_coefficient(
 
 
 @router.get(f"{PREFIX}/snapshots", response_model=SnapshotsOut, summary="The daily snapshot (success_metrics)",
+            dependencies=[require("view_drilldown")],
             responses={422: {"description": "A `start` or `end` that is not a day, or `end` before `start`."}})
-def snapshots(service: Service, start: RangeDay, end: RangeDay) -> SnapshotsOut:
+def snapshots(service: Service, principal: CurrentPrincipal, start: RangeDay, end: RangeDay) -> SnapshotsOut:
     """The ``success_metrics`` rows stored for the days ``[start, end]`` by ``northstar refresh`` (or
-    the server's background refresh), one value per metric; days not refreshed yet are absent."""
+    the server's background refresh), one value per metric the caller's role may see; days not
+    refreshed yet are absent."""
     with _translated():
         days = success_metrics(service, start, end)
     currency = service.settings.reporting_currency
-    names = [name for name in (days[0].values if days else {})]
+    allowed = visible_metrics(principal, service.registry, service.settings)
+    names = [name for name in (days[0].values if days else {}) if name in allowed]
     money = {name for name in names if service.registry.spec(name).unit == "money"}
     return SnapshotsOut(start=start, end=end, metrics=names, days=[
-        SnapshotDayOut(date=row.day, reasons=row.reasons, values={
+        SnapshotDayOut(date=row.day, values={
             name: (money_value(value, currency) if name in money and value is not None else json_number(value))
-            for name, value in row.values.items()
-        })
+            for name, value in row.values.items() if name in allowed
+        }, reasons={name: reason for name, reason in row.reasons.items() if name in allowed})
         for row in days
     ])
 
 
 @router.get("/api/metrics/executive", summary="Executive metrics (seeds 001/002)",
-            responses={422: {"description": "A `date` that is not a YYYY-MM-DD day."}})
-def executive(service: Service, day: DateQuery = None) -> dict[str, Any]:
+            responses={422: {"description": "A `date` that is not a YYYY-MM-DD day."}},
+            dependencies=[financial_view()])
+def executive(service: Service, principal: CurrentPrincipal, day: DateQuery = None) -> dict[str, Any]:
     """The specification's ``ExecutiveMetrics`` on ``date`` (default: the latest day with data, at
     most today): revenue, users, viral, engagement and coordination sections, money exact,
-    ``reasons`` for every ``null``."""
-    return executive_metrics(service, day or service.as_of())
+    ``reasons`` for every ``null``; a value the caller's role may not see (the revenue section below
+    ``executive``) is ``null`` with the reason ``restricted: needs the <role> role``."""
+    shape = executive_metrics(service, day or service.as_of())
+    allowed = visible_metrics(principal, service.registry, service.settings)
+    for section, fields in EXECUTIVE_FIELDS.items():
+        for field, (name, _, _) in fields.items():
+            if name in service.registry and name not in allowed:
+                shape[section][field] = None  # type: ignore[index]
+                shape["reasons"][f"{section}.{field}"] = restricted_reason(  # type: ignore[index]
+                    service.registry.spec(name), service.settings)
+    return shape
 
 
 @router.get(f"{PREFIX}/{{name}}/series", response_model=SeriesOut, summary="One metric over a range",
-            responses={**NOT_FOUND, 422: {"description": "A bad `start`, `end` (before `start`, or more than 1,000 "
-                                                         "points), `grain`, `timeframe`, `breakdown` or filter."}})
+            responses={**NOT_FOUND, **RESTRICTED,
+                       422: {"description": "A bad `start`, `end` (before `start`, or more than 1,000 "
+                                            "points), `grain`, `timeframe`, `breakdown` or filter."}})
 def series(
-    name: str, service: Service, filters: FiltersQuery, start: RangeDay, end: RangeDay,
+    name: str, service: Service, _visible: VisibleMetric, filters: FiltersQuery, start: RangeDay, end: RangeDay,
     grain: Annotated[Literal["day", "week", "month"], Query(description="Calendar day, ISO week or "
                                                             "calendar month.")] = "day",
     breakdown: Annotated[str | None, Query(description="A dimension: one line per value of it.")] = None,
@@ -564,9 +597,10 @@ def series_out(found: Series, currency: str) -> SeriesOut:
 
 
 @router.get(f"{PREFIX}/{{name}}/explain", response_model=ExplainOut, summary="The SQL of one metric",
-            responses={**NOT_FOUND, **BAD_FILTER})
+            dependencies=[require("view_drilldown")], responses={**NOT_FOUND, **BAD_FILTER, **RESTRICTED})
 def explain_metric(
-    name: str, service: Service, filters: FiltersQuery, timeframe: TimeframeQuery = "30d", day: DateQuery = None,
+    name: str, service: Service, _visible: VisibleMetric, filters: FiltersQuery, timeframe: TimeframeQuery = "30d",
+    day: DateQuery = None,
 ) -> ExplainOut:
     """The SQL text metric ``name`` runs on ``date`` over ``timeframe`` for the filters."""
     on = day or service.as_of()
@@ -576,9 +610,10 @@ def explain_metric(
 
 
 @router.get(f"{PREFIX}/{{name}}", response_model=MetricOut, summary="One metric",
-            responses={**NOT_FOUND, **BAD_FILTER})
+            responses={**NOT_FOUND, **BAD_FILTER, **RESTRICTED})
 def one_metric(
-    name: str, service: Service, filters: FiltersQuery, timeframe: TimeframeQuery = "30d", day: DateQuery = None,
+    name: str, service: Service, _visible: VisibleMetric, filters: FiltersQuery, timeframe: TimeframeQuery = "30d",
+    day: DateQuery = None,
 ) -> MetricOut:
     """Metric ``name`` on reporting day ``date`` over ``timeframe`` for the users matching the
     filters, with the previous period, target and zone."""

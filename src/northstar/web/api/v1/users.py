@@ -17,8 +17,10 @@ from northstar.domain.errors import InvalidInput
 from northstar.metrics.journey import Analysis, Factor, Journey, user_journey
 from northstar.metrics.results import json_number
 from northstar.web.api.v1.metrics import DateQuery, Service
+from northstar.web.auth import AUTH_RESPONSES, require
 
-router = APIRouter(prefix="/api/v1/users", tags=["users"])
+router = APIRouter(prefix="/api/v1/users", tags=["users"], dependencies=[require("view_drilldown")],
+                   responses=AUTH_RESPONSES)
 
 
 class FactorOut(BaseModel):

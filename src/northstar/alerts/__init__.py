@@ -1,0 +1,1 @@
+"""Alerts: rules on catalog metrics, their evaluation and lifecycle, and notification delivery."""
