@@ -138,7 +138,7 @@ def refresh(
     """Recompute the snapshot: the given ``days`` (mode ``range``), else all days (``rebuild``),
     else the days new data changed (see :func:`plan`). ``on_day(done, total, day)`` is called
     after each day is stored (progress). Days are computed and replaced by chunks of
-    :data:`CHUNK_DAYS` (each metric once per chunk, then one delete and one insert); a
+    :data:`CHUNK_DAYS`, newest first (each metric once per chunk, then one delete and one insert); a
     refresh that recomputed days is recorded in ``snapshot_refreshes`` when it ends. Refreshes of
     one process run one at a time.
 
@@ -154,14 +154,16 @@ def refresh(
             mode, chosen = plan(service, rebuild)
         names = snapshot_metrics(service)
         done = 0
-        for offset in range(0, len(chosen), CHUNK_DAYS):
-            chunk = chosen[offset:offset + CHUNK_DAYS]
+        # Newest chunk first: the days the dashboard opens on are served from the snapshot soonest,
+        # while a long rebuild is still working through the past.
+        for end in range(len(chosen), 0, -CHUNK_DAYS):
+            chunk = chosen[max(0, end - CHUNK_DAYS):end]
             _store_days(service, chunk, names, started)
+            service.snapshot_changed()
             for day in chunk:
                 done += 1
                 if on_day is not None:
                     on_day(done, len(chosen), day)
-        service.snapshot_changed()
         if chosen:
             service.store.write({"snapshot_refreshes": [{
                 "refresh_id": uuid.uuid4().hex, "mode": mode, "started_at": started, "finished_at": _now(),
