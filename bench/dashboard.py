@@ -3,7 +3,8 @@
 Run: ``.venv/bin/python bench/dashboard.py --database /work/bench-data/demo26k.duckdb``
 
 Uses a demo store built by ``bench/metrics.py`` (``--suppliers 26000``: 15.5M events, 103,897
-users, 18 months). It brings the daily snapshot up to date (``northstar refresh``, timed), starts
+users, 18 months). It brings the daily snapshot up to date (``northstar refresh``, or with
+``--since D`` only the days from D on, timed), starts
 a real ``northstar serve`` on a free port (anonymous visitors get the admin role, so no login is
 measured), then drives Debian's Chromium through Playwright:
 
@@ -89,6 +90,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default="/work/bench-data/demo26k.duckdb")
     parser.add_argument("--runs", type=int, default=5, help="Warm overview visits.")
+    parser.add_argument("--since", help="Refresh the snapshot from this day (YYYY-MM-DD) on only.")
     parser.add_argument("--metrics", default="dau,mrr,k_factor,stickiness,avg_session_duration_minutes",
                         help="Drill-downs to open, comma-separated.")
     args = parser.parse_args()
@@ -97,8 +99,9 @@ def main() -> None:
     env = {**os.environ, "NORTHSTAR_DATABASE": args.database, "NORTHSTAR_AUTH__ANONYMOUS_ROLE": "admin"}
 
     clock = time.perf_counter()
-    subprocess.run([NORTHSTAR, "refresh"], env=env, check=True, stdout=subprocess.DEVNULL)
-    print(f"snapshot brought up to date (northstar refresh): {time.perf_counter() - clock:.1f} s")
+    refresh = [NORTHSTAR, "refresh", *(["--since", args.since] if args.since else [])]
+    subprocess.run(refresh, env=env, check=True, stdout=subprocess.DEVNULL)
+    print(f"snapshot brought up to date ({' '.join(refresh[1:])}): {time.perf_counter() - clock:.1f} s")
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"

@@ -13,6 +13,7 @@ from northstar.alerts.model import Notification
 from northstar.alerts.notify import deliver_due, enqueue
 from northstar.app import Northstar
 from northstar.config import Settings
+from northstar.ingest.keys import create_key
 from tests.conftest import LiveServer, free_port
 from tests.integration.notification_receivers import SMTPServer, WebhookReceiver, plain_text
 
@@ -135,6 +136,26 @@ def test_in_app_notifications_are_listed_and_marked_read(client: httpx.Client, l
     assert client.get("/api/v1/notifications", params={"unread": "true"}).json() == {"unread": 0, "notifications": []}
     assert len(client.get("/api/v1/notifications").json()["notifications"]) == 1
     assert client.post("/api/v1/notifications/nope/read").status_code == 404
+
+
+def test_the_bell_leaves_out_notifications_on_metrics_the_role_may_not_see(
+    client: httpx.Client, live_server: LiveServer,
+) -> None:
+    northstar = live_server.northstar
+    rule = client.post("/api/v1/metrics/alerts", json={
+        "name": "MRR floor", "metric_name": "mrr", "alert_type": "threshold", "comparison": "<",
+        "threshold_value": 100000, "severity": "warning", "notification_channels": ["in_app"]})
+    assert rule.status_code == 201, rule.text
+    at = datetime(2026, 2, 1, 9, 0)
+    enqueue(northstar.store, northstar.settings, Notification(
+        alert_id="a8", rule_id=rule.json()["id"], event="firing", severity="warning", metric_name="mrr",
+        metric_label="MRR", value_display="£900.00", condition_text="MRR < £1,000.00", link="/metrics/mrr",
+        channels=("in_app",), recipients=(), created_at=at))
+    assert deliver_due(northstar.store, northstar.settings, at).delivered == 1
+    viewer = {"Authorization": f"Bearer {create_key(northstar.store, 'read', 'bell viewer', role='viewer')}"}
+    # The notification's text carries the MRR: an admin sees it, a viewer neither sees nor counts it.
+    assert client.get("/api/v1/notifications").json()["unread"] == 1
+    assert client.get("/api/v1/notifications", headers=viewer).json() == {"unread": 0, "notifications": []}
 
 
 def test_the_notification_api_is_in_the_openapi_document(client: httpx.Client) -> None:

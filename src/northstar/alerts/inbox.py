@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,19 +27,34 @@ class InAppNotification:
     read_at: datetime | None
 
 
-def list_in_app(store: Store, unread_only: bool = False, limit: int = 50) -> list[InAppNotification]:
-    """The newest ``limit`` in-app notifications (only unread ones with ``unread_only``)."""
-    where = " WHERE read_at IS NULL" if unread_only else ""
+def _visible(hidden_metrics: Collection[str]) -> tuple[str, list[object]]:
+    """A condition leaving out notifications of rules on ``hidden_metrics``, and its parameters."""
+    if not hidden_metrics:
+        return "TRUE", []
+    names = sorted(hidden_metrics)
+    marks = ", ".join("?" for _ in names)
+    return f"rule_id NOT IN (SELECT rule_id FROM alert_rules WHERE metric_name IN ({marks}))", list(names)
+
+
+def list_in_app(store: Store, unread_only: bool = False, limit: int = 50,
+                hidden_metrics: Collection[str] = ()) -> list[InAppNotification]:
+    """The newest ``limit`` in-app notifications (only unread ones with ``unread_only``), without
+    those of rules on ``hidden_metrics`` (metrics the reader's role may not see)."""
+    visible, params = _visible(hidden_metrics)
+    unread = " AND read_at IS NULL" if unread_only else ""
     rows = store.query(
-        f"SELECT {_COLUMNS} FROM in_app_notifications{where} ORDER BY created_at DESC, notification_id LIMIT ?",
-        [limit],
+        f"SELECT {_COLUMNS} FROM in_app_notifications WHERE {visible}{unread} "
+        "ORDER BY created_at DESC, notification_id LIMIT ?",
+        [*params, limit],
     )
     return [InAppNotification(*row) for row in rows]
 
 
-def unread_count(store: Store) -> int:
-    """How many in-app notifications are unread."""
-    return int(store.query("SELECT count(*) FROM in_app_notifications WHERE read_at IS NULL")[0][0])
+def unread_count(store: Store, hidden_metrics: Collection[str] = ()) -> int:
+    """How many in-app notifications are unread, leaving out those of rules on ``hidden_metrics``."""
+    visible, params = _visible(hidden_metrics)
+    return int(store.query(f"SELECT count(*) FROM in_app_notifications WHERE {visible} AND read_at IS NULL",
+                           params)[0][0])
 
 
 def mark_read(store: Store, notification_id: str, now: datetime) -> InAppNotification | None:

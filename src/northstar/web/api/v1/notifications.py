@@ -36,7 +36,9 @@ from northstar.alerts.destinations import masked
 from northstar.alerts.inbox import InAppNotification, list_in_app, mark_read, unread_count
 from northstar.alerts.notify import send_test
 from northstar.domain.errors import InvalidInput
+from northstar.metrics.service import service_for
 from northstar.web.auth import AUTH_RESPONSES, require
+from northstar.web.auth.visibility import CurrentPrincipal, hidden_metric_names
 from northstar.web.deps import NorthstarDep
 from northstar.web.security.audit import audit
 
@@ -245,12 +247,16 @@ def channels_test(channel_id: str, northstar: NorthstarDep) -> TestOutcome:
 @router.get("/api/v1/notifications", response_model=InAppList, summary="In-app notifications")
 def notifications_index(
     northstar: NorthstarDep,
+    principal: CurrentPrincipal,
     unread: Annotated[bool, Query(description="Only unread notifications.")] = False,
     limit: Annotated[int, Query(ge=1, le=500, description="At most this many, newest first.")] = 50,
 ) -> InAppList:
-    """The newest in-app notifications (the bell's list) and the unread count."""
-    items = list_in_app(northstar.store, unread_only=unread, limit=limit)
-    return InAppList(unread=unread_count(northstar.store), notifications=[_in_app(item) for item in items])
+    """The newest in-app notifications (the bell's list) and the unread count, without those of
+    alert rules on metrics the caller's role may not see (their text carries the value)."""
+    hidden = hidden_metric_names(principal, service_for(northstar))
+    items = list_in_app(northstar.store, unread_only=unread, limit=limit, hidden_metrics=hidden)
+    return InAppList(unread=unread_count(northstar.store, hidden_metrics=hidden),
+                     notifications=[_in_app(item) for item in items])
 
 
 def _in_app(item: InAppNotification) -> InAppOut:
