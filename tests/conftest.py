@@ -115,13 +115,18 @@ class LiveServer:
         from northstar.web.app import create_app
 
         self.northstar = northstar
-        self.port = free_port()
+        # The socket is bound here and handed to uvicorn, so no other test can take the port between
+        # choosing it and listening on it (as a free_port() probe would allow under pytest-xdist).
+        self._socket = socket.socket()
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind(("127.0.0.1", 0))
+        self.port = int(self._socket.getsockname()[1])
         self.url = f"http://127.0.0.1:{self.port}"
         # As `northstar serve`: X-Forwarded-* headers are judged by security.trusted_proxies, not uvicorn.
         config = uvicorn.Config(create_app(northstar), host="127.0.0.1", port=self.port, log_level="warning",
                                 proxy_headers=False)
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True)
 
     def start(self) -> LiveServer:
         self._thread.start()
@@ -135,6 +140,7 @@ class LiveServer:
     def stop(self) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=15)
+        self._socket.close()
 
 
 @pytest.fixture

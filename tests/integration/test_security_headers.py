@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -106,7 +107,9 @@ def test_https_scheme_gets_hsts(make_settings: Callable[..., Settings]) -> None:
 
     northstar = Northstar(make_settings())
     try:
-        response = asyncio.run(fetch(northstar))
+        # A thread of its own: this worker's main thread may already run an event loop (Playwright's).
+        with ThreadPoolExecutor(max_workers=1) as thread:
+            response = thread.submit(asyncio.run, fetch(northstar)).result()
     finally:
         northstar.close()
     assert response.status_code == 200

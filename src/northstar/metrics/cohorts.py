@@ -28,7 +28,7 @@ from northstar.metrics.fx import to_reporting_minor
 from northstar.metrics.results import exact
 from northstar.metrics.retention import EPOCH, day_index, day_number, local_clock
 from northstar.metrics.revenue import paying_subscriptions
-from northstar.metrics.service import MetricsService
+from northstar.metrics.service import MetricsService, check_filter_value
 
 CohortGrain = Literal["month", "week"]
 GRAINS: tuple[str, ...] = ("month", "week")
@@ -262,7 +262,10 @@ def cohort_table_for(
     periods: int | None = None,
 ) -> list[CohortRow]:
     """:func:`cohort_table` on reporting ``day`` over ``service``'s store and settings (what the
-    ``/api/v1/metrics/cohorts`` route calls). Same errors."""
+    ``/api/v1/metrics/cohorts`` route calls). Same errors, and :class:`InvalidInput` naming
+    ``user_type`` for an empty value or one with control characters."""
+    if user_type is not None:
+        check_filter_value("user_type", "user_type", user_type)
     return cohort_table(context_for(service, day), user_type, grain, periods)
 
 

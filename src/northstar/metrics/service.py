@@ -60,6 +60,17 @@ T = TypeVar("T")
 _ABSENT = object()
 
 
+def check_filter_value(field: str, dimension: str, value: object) -> str:
+    """``value`` of a filter on ``dimension``, after checking it is a non-empty text without control
+    characters (a NUL cannot be a users value, and some backends cannot even quote it); raises
+    :class:`InvalidInput` naming ``field``."""
+    if not isinstance(value, str) or not value:
+        raise InvalidInput(field, f"the value of {dimension!r} must be a non-empty text")
+    if any(ord(character) < 32 or ord(character) == 127 for character in value):
+        raise InvalidInput(field, f"the value of {dimension!r} must not contain control characters")
+    return value
+
+
 def previous_day(spec: MetricSpec, day: date, days: int) -> date:
     """The reporting day whose value is the period before ``day``'s: the last day of the month
     before the one reported on ``day`` for a ``month``-grain metric (so a monthly rate compares
@@ -188,8 +199,7 @@ class MetricsService:
             if dimension not in columns:
                 raise InvalidInput(field, f"{dimension!r} is a user trait without a users column; filtering "
                                    "on traits is not supported yet")
-            if not isinstance(value, str) or not value:
-                raise InvalidInput(field, f"the value of {dimension!r} must be a non-empty text")
+            check_filter_value(field, dimension, value)
         return dict(sorted(filters.items()))
 
     def dimension_values(self, dimension: str) -> list[str]:

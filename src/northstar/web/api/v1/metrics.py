@@ -481,7 +481,7 @@ def engagement(
 
 
 @router.get(f"{PREFIX}/cohorts", response_model=CohortsOut, summary="Cohort analysis",
-            responses={422: {"description": "A bad `date`, `grain` or `periods`."}})
+            responses={422: {"description": "A bad `date`, `user_type`, `grain` or `periods`."}})
 def cohorts(
     service: Service, principal: CurrentPrincipal, day: DateQuery = None,
     user_type: Annotated[str | None, Query(description="Only cohorts of this user type.")] = None,
