@@ -113,6 +113,9 @@ def test_cohorts_route(url: str) -> None:
         "2026-03-01", "supplier", 2, [2])
     assert march["revenue"] == [{"minor": 4900, "currency": "GBP", "display": "£49.00"}]
     assert _loc(httpx.get(f"{url}/cohorts", params={"grain": "year"})) == [["query", "grain"]]
+    # A NUL in a filter value is refused by name (it once reached the SQL text and broke the query).
+    assert _loc(httpx.get(f"{url}/cohorts", params={"user_type": "supplier\x00"})) == [["query", "user_type"]]
+    assert _loc(httpx.get(f"{url}/dau", params={"user_type": "\x00"})) == [["query", "filters"]]
 
 
 def test_snapshots_route(url: str, northstar: Northstar) -> None:
