@@ -12,7 +12,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import (
@@ -23,6 +23,7 @@ from pydantic_settings import (
 )
 
 from northstar.auth.roles import Role
+from northstar.domain.time import known_zone
 
 DEFAULT_FEATURES: dict[str, list[str]] = {
     "forms": ["Form Created", "Form Completed", "Form Submitted"],
@@ -235,11 +236,7 @@ class Settings(BaseSettings):
     @field_validator("reporting_timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown IANA timezone {value!r}") from exc
-        return value
+        return known_zone(value)
 
     @field_validator("reporting_currency")
     @classmethod

@@ -12,7 +12,7 @@ import pytest
 
 from northstar.app import Northstar
 from northstar.domain.errors import InvalidInput
-from northstar.metrics import snapshot
+from northstar.metrics import snapshot, snapshot_reads
 from northstar.metrics.refresher import start_refresher
 from northstar.metrics.service import MetricsService, service_for
 
@@ -29,7 +29,7 @@ def today(northstar: Northstar) -> date:
 @pytest.fixture
 def service(northstar: Northstar, today: date, monkeypatch: pytest.MonkeyPatch) -> MetricsService:
     # Commits made a moment ago must count as processed once a refresh has run after them.
-    monkeypatch.setattr(snapshot, "COMMIT_MARGIN", timedelta(0))
+    monkeypatch.setattr(snapshot_reads, "COMMIT_MARGIN", timedelta(0))
     first, second = today - timedelta(days=3), today - timedelta(days=2)
     northstar.write({
         "users": [{"user_id": "s1", "user_type": "supplier", "created_at": _at(first, 9),

@@ -26,7 +26,6 @@ def today(northstar: Northstar) -> date:
 @pytest.fixture
 def service(northstar: Northstar, today: date, monkeypatch: pytest.MonkeyPatch) -> MetricsService:
     # Commits made a moment ago must count as seen by a refresh that started after them.
-    monkeypatch.setattr(snapshot, "COMMIT_MARGIN", timedelta(0))
     monkeypatch.setattr(snapshot_reads, "COMMIT_MARGIN", timedelta(0))
     first, second = today - timedelta(days=3), today - timedelta(days=2)
     northstar.write({

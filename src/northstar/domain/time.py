@@ -10,12 +10,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from northstar.domain.errors import InvalidInput
 
 TIMEFRAME_DAYS: dict[str, int] = {"1d": 1, "7d": 7, "30d": 30, "90d": 90, "1y": 365}
 _TIMEFRAME = re.compile(r"^(\d{1,4})([dwmy])$")
+
+
+def known_zone(name: str) -> str:
+    """``name`` after checking it is an IANA timezone this machine knows; raises ``ValueError``
+    naming it otherwise (for pydantic validators, which turn it into a field error)."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown IANA timezone {name!r}") from exc
+    return name
 
 
 def parse_timeframe(text: str) -> int:

@@ -16,7 +16,7 @@ Which days a refresh recomputes:
 - incremental (default): the days new data can have changed. A metric on day D reads only data
   dated before the end of D, so data dated at instant t changes days from day(t) on. New data are
   the ``ingest_log`` entries committed since the start of the last incremental or full refresh
-  (less :data:`COMMIT_MARGIN`, so that a commit racing the previous refresh is taken again —
+  (less ``snapshot_reads.COMMIT_MARGIN``, so that a commit racing the previous refresh is taken again —
   recomputing a day is idempotent). An entry without dates, or of a table whose rows change the
   past without being dated there (``users``: a user's type, traits and signup apply from the
   signup on; aliases, accounts), counts from the first day with data. Days after the last
@@ -35,6 +35,7 @@ from decimal import Decimal
 
 from northstar.domain.errors import InvalidInput
 from northstar.domain.time import reporting_day
+from northstar.metrics import snapshot_reads
 from northstar.metrics.results import Measurement, Value
 from northstar.metrics.service import MetricsService
 from northstar.metrics.snapshot_reads import (
@@ -49,7 +50,6 @@ from northstar.metrics.snapshot_reads import (
 from northstar.store.schema import TIME_COLUMN
 
 __all__ = [
-    "COMMIT_MARGIN",
     "SEED_METRICS",
     "SNAPSHOT_METRICS",
     "SNAPSHOT_TIMEFRAME",
@@ -65,7 +65,6 @@ __all__ = [
     "success_metrics",
 ]
 
-COMMIT_MARGIN = timedelta(seconds=60)
 # Days computed and stored together: each snapshot metric is computed for a chunk of days at once
 # (``MetricsService.measure_days``), then the chunk is replaced in one delete and one insert.
 CHUNK_DAYS = 92
@@ -123,7 +122,7 @@ def plan(service: MetricsService, rebuild: bool = False) -> tuple[str, tuple[dat
     watermark = last_watermark(service)
     if rebuild or watermark is None:
         return ("rebuild" if rebuild else "incremental", _days(first, today))
-    starts = [max(first, start) for start in stale_starts(service.store, watermark - COMMIT_MARGIN,
+    starts = [max(first, start) for start in stale_starts(service.store, watermark - snapshot_reads.COMMIT_MARGIN,
                                                             service.settings.timezone)]
     last_day = service.store.query("SELECT max(day) FROM metric_snapshots")[0][0]
     starts.append(first if last_day is None else last_day + timedelta(days=1))
