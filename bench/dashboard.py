@@ -13,7 +13,8 @@ measured), then drives Debian's Chromium through Playwright:
   included); the first visit is against a server whose metric cache is empty (cold), the next
   ``--runs`` are warm; each visit uses a fresh browser context (no browser cache);
 - each drill-down ``/metrics/NAME`` of ``--metrics``: time to its chart being drawn (an ``svg`` or
-  ``canvas`` inside ``.ns-chart``), first visit (cold) and again (warm).
+  ``canvas`` inside ``.ns-chart``), first visit (cold) and again (warm);
+- how long the server takes to stop after SIGTERM.
 
 The goals (issue 4): overview usable within 2 s, any drill-down within 1 s.
 """
@@ -123,11 +124,13 @@ def main() -> None:
                 print(f"drill-down {name}: chart drawn in {cold:.2f} s cold, {again:.2f} s warm")
             browser.close()
     finally:
+        stopping = time.perf_counter()
         server.terminate()
         try:
             server.wait(timeout=30)
+            print(f"server stopped in {time.perf_counter() - stopping:.2f} s")
         except subprocess.TimeoutExpired:
-            # A snapshot refresh is still running in the server (it finishes its chunk on SIGTERM).
+            print("server still running 30 s after SIGTERM: killed")
             server.kill()
             server.wait()
     print("goals: overview valued ≤ 2 s, drill-down ≤ 1 s")

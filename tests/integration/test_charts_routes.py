@@ -55,6 +55,18 @@ def test_chart_json_has_the_spec_and_the_table(server: LiveServer) -> None:
     assert [record["value"] for record in spec["data"]["values"]] == [40.83, 89.83, 89.83, 89.83, 89.83]
 
 
+def test_chart_table_as_a_page_for_browsers_without_javascript(server: LiveServer) -> None:
+    page = get(server, "/charts/metric.series.html", metric="mrr", grain="week", start="2026-03-02",
+               end="2026-03-15")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "<caption>MRR, 2026-03-02 to 2026-03-15</caption>" in page.text
+    assert '<td>2026-03-09</td><td>2026-03-15</td><td class="number">89.83</td><td>GBP</td>' in page.text
+    assert 'href="/charts/metric.series.csv?metric=mrr' in page.text
+    # The figure on a page links to it in its "view as table" before JavaScript fills the table in.
+    drilldown = get(server, "/metrics/mrr")
+    assert 'href="/charts/metric.series.html?' in drilldown.text
+
+
 def test_breakdown_and_comparison_rows(server: LiveServer) -> None:
     split = get(server, "/charts/metric.series.json", metric="dau", breakdown="user_type", **RANGE).json()
     assert split["columns"] == ["start", "end", "user_type", "dau"]

@@ -3,6 +3,7 @@ days new data touched, explicit days, the wide view and the background refresher
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import date, datetime, timedelta
 from datetime import time as clock
@@ -67,7 +68,7 @@ def test_incremental_refresh_recomputes_only_days_new_data_touched(
     northstar: Northstar, service: MetricsService, today: date,
 ) -> None:
     snapshot.refresh(service)
-    assert snapshot.plan(service) == ("incremental", ())
+    assert snapshot.plan(service) == snapshot.RefreshPlan("incremental", (), {})
     assert snapshot.refresh(service).days == ()
     # An event of s1 yesterday changes yesterday and today (a day reads data up to its end only).
     yesterday = today - timedelta(days=1)
@@ -75,13 +76,17 @@ def test_incremental_refresh_recomputes_only_days_new_data_touched(
                                  "received_at": _at(yesterday, 8)}]}, source="test")
     report = snapshot.refresh(service)
     assert list(report.days) == [yesterday, today]
+    # Only metrics reading events: MRR, signups and support are not recomputed.
+    assert "dau" in report.metrics and "supplier_dau_rate" in report.metrics
+    assert not {"mrr", "total_users", "csat_score", "k_factor"} & set(report.metrics)
+    assert report.values == 2 * len(report.metrics)
     assert _column(service, today - timedelta(days=3), today, "supplier_dau_rate") == [0, 1, 1, 0]
     # A users change can alter any day since signup (type, traits, signup time): every day again.
     signup = _at(today - timedelta(days=3), 8)
     northstar.write({"users": [{"user_id": "s2", "user_type": "supplier", "created_at": signup,
                                 "first_seen_at": _at(today, 8)}]}, source="test")
     report = snapshot.refresh(service)
-    assert len(report.days) == 4
+    assert len(report.days) == 4 and report.metrics == snapshot.snapshot_metrics(service)
     assert _column(service, today - timedelta(days=3), today, "total_users") == [2, 3, 3, 3]
 
 
@@ -100,6 +105,18 @@ def test_explicit_days_and_rebuild(service: MetricsService, today: date) -> None
     with pytest.raises(InvalidInput) as raised:
         snapshot.success_metrics(service, today, today - timedelta(days=1))
     assert raised.value.field == "end"
+
+
+def test_a_stopped_refresh_writes_nothing_and_leaves_its_days_to_the_next(service: MetricsService,
+                                                                         today: date) -> None:
+    stop = threading.Event()
+    stop.set()
+    report = snapshot.refresh(service, stop=stop)
+    assert report.stopped and report.values == 0 and len(report.days) == 4
+    assert snapshot.success_metrics(service, today - timedelta(days=9), today) == []
+    assert snapshot.last_watermark(service) is None
+    assert len(snapshot.plan(service).days) == 4
+    assert not snapshot.refresh(service).stopped
 
 
 def test_an_empty_store_has_nothing_to_refresh(northstar: Northstar) -> None:

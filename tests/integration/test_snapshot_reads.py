@@ -95,6 +95,8 @@ def test_new_data_makes_its_day_and_later_days_recomputed(
     assert values == [40, 40, 1, 0]              # days before yesterday from the snapshot, the others computed
     assert _stored(service, "dau", yesterday) is None
     assert _stored(service, "dau", today - timedelta(days=2)) is not None
+    assert _stored(service, "total_users", yesterday) is not None     # reads no events: still valid
+    assert _stored(service, "mrr", today) is not None
     # The next incremental refresh makes those days stored again, with the new value.
     assert snapshot.refresh(service).days == (yesterday, today)
     assert _stored(service, "dau", yesterday).value == 1

@@ -50,13 +50,15 @@ def test_duplicate_names_missing_functions_and_unknown_tables_are_named() -> Non
         Registry(
             [Metric(_spec(), _compute), Metric(_spec(), _compute),
              Metric(_spec("gadgets"), None),  # type: ignore[arg-type]
-             Metric(_spec("gizmos", requires=("gizmo_table",)), _compute)],
+             Metric(_spec("gizmos", requires=("gizmo_table",)), _compute),
+             Metric(_spec("doohickeys", reads=("doohickey_table",)), _compute)],
             known_tables={"events"},
         )
     message = str(problem.value)
     assert "widgets: declared more than once" in message
     assert "gadgets: has no compute function" in message
-    assert "gizmos: requires unknown table 'gizmo_table'" in message
+    assert "gizmos: requires or reads unknown table 'gizmo_table'" in message
+    assert "doohickeys: requires or reads unknown table 'doohickey_table'" in message
 
 
 def test_specs_are_frozen_and_checked() -> None:

@@ -125,31 +125,38 @@ class MetricContext:
         return users
 
     def events(self) -> ir.Table:
-        """Every stored event with ``uid``, its canonical user: the alias target when the event's
-        ``coalesce(user_id, anonymous_id)`` was aliased (``user_aliases``), else that id."""
-        events = self.table("events")
+        """Every stored event with ``uid``, its canonical user (:meth:`with_uid`)."""
+        return self.with_uid(self.table("events"))
+
+    def with_uid(self, events: ir.Table) -> ir.Table:
+        """``events`` (rows of the store's ``events`` table) with ``uid``, their canonical user: the
+        alias target when the event's ``coalesce(user_id, anonymous_id)`` was aliased
+        (``user_aliases``), else that id. Filter the raw rows before: the join then reads only them."""
         aliases = self.table("user_aliases")
         events = events.mutate(sender=ibis.coalesce(events.user_id, events.anonymous_id))
         joined = events.left_join(aliases, events.sender == aliases.alias_id)
+        # A view ends the join chain: ibis (10) refuses a later join whose predicate uses ``uid``.
         return joined.select(
             *(joined[name] for name in events.columns if name != "sender"),
             uid=ibis.coalesce(joined.user_id_right, joined.sender),
-        )
+        ).view()
 
     def qualifying_events(self, start: datetime | None, end: datetime) -> ir.Table:
         """Events that make a user active (METRICS.md, "Active"), at instants ``[start, end)``
-        (from the first event when ``start`` is ``None``):
+        (from the first event when ``start`` is ``None``), with ``uid`` (:meth:`with_uid`):
         track, page and screen calls, except track events named in ``settings.non_qualifying_events``.
         With filters, only events of users matching them."""
-        events = self.events()
+        events = self.table("events")
         events = events.filter(events.timestamp < end, events.type.isin(ACTIVITY_TYPES))
         if start is not None:
             events = events.filter(events.timestamp >= start)
         excluded = list(self.settings.non_qualifying_events)
         if excluded:
             events = events.filter(events.event.isnull() | ~events.event.isin(excluded))
+        events = self.with_uid(events)
         if self.filters:
-            events = events.semi_join(self.users(), events.uid == self.users().user_id)
+            users = self.users()
+            events = events.semi_join(users, events.uid == users.user_id)
         return events
 
     def active_users(self, window: Window) -> ir.Table:

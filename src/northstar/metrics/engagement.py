@@ -6,18 +6,30 @@ Active = at least one qualifying event (every track/page/screen call except the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import date, timedelta
 from fractions import Fraction
 
 import ibis
 import ibis.expr.types as ir
 
 from northstar.config import Settings
+from northstar.domain.time import Window
 from northstar.metrics.context import MetricContext
-from northstar.metrics.ranges import active_counts, days_via, registered_activity
+from northstar.metrics.ranges import (
+    ACTIVE_LENGTHS,
+    Known,
+    _rows,
+    active_counts,
+    day_number,
+    days_via,
+    interval_counts,
+    registered_activity,
+    shared,
+)
 from northstar.metrics.registry import USER_DIMENSIONS, DaysFunction, Grain, Metric, MetricSpec
 from northstar.metrics.results import Measurement, measured, ratio
-from northstar.metrics.sessions import session_totals
+from northstar.metrics.sessions import MICROSECONDS_PER_MINUTE, session_day_totals, session_totals
 
 SOURCE = "METRICS.md § Engagement"
 ACTIVITY = ("events",)
@@ -75,12 +87,12 @@ def stickiness(ctx: MetricContext) -> Measurement:
 
 def _active_days(days: int) -> DaysFunction:
     """:func:`active_in_days` on many days from one grouped query (``metrics/ranges.py``)."""
-    return days_via(active_counts, active_in_days(days))
+    return days_via(active_counts, active_in_days(days), single_day=True)
 
 
 def _rate_days(days: int, user_type: str | None) -> DaysFunction:
     """:func:`active_rate` on many days from grouped queries (``metrics/ranges.py``)."""
-    return days_via(registered_activity, active_rate(days, user_type))
+    return days_via(registered_activity, active_rate(days, user_type), single_day=True)
 
 
 def active_rate(days: int, user_type: str | None) -> Callable[[MetricContext], Measurement]:
@@ -99,7 +111,8 @@ def active_rate(days: int, user_type: str | None) -> Callable[[MetricContext], M
 def avg_session_duration_minutes(ctx: MetricContext) -> Measurement:
     """Mean duration in minutes of the sessions that started in the window; undefined without any."""
     totals = session_totals(ctx, *ctx.bounds())
-    return ratio(Fraction(totals.duration_seconds, 60), totals.sessions, "no sessions started in the window")
+    return ratio(Fraction(totals.duration_microseconds, MICROSECONDS_PER_MINUTE), totals.sessions,
+                 "no sessions started in the window")
 
 
 def sessions_per_user(ctx: MetricContext) -> Measurement:
@@ -171,6 +184,81 @@ def feature_adoption(feature: str) -> Callable[[MetricContext], Measurement]:
     return compute
 
 
+def _range_events(ctx: MetricContext, days: Sequence[date]) -> ir.Table:
+    """Qualifying events in the windows as long as ``ctx``'s ending on ``days``, with ``day``, their
+    reporting day number (``metrics/ranges.py``)."""
+    zone = ctx.settings.timezone
+    first, last = days[0] - timedelta(days=ctx.window.days - 1), days[-1]
+    events = ctx.qualifying_events(*Window(first, last + timedelta(days=1)).utc_bounds(zone))
+    return events.mutate(day=day_number(events.timestamp, first, last, zone))
+
+
+def _declared(settings: Settings) -> list[tuple[str, list[str]]]:
+    return [(feature, list(names)) for feature, names in settings.features.items() if names]
+
+
+def feature_user_days(ctx: MetricContext, days: Sequence[date]) -> Known:
+    """:func:`feature_users` of the window as long as ``ctx``'s ending on each of ``days``, from one
+    grouped query: distinct ``(who, uid, day)`` for every declared feature and for all activity
+    (``who`` ``""``), each counting on the days ``[day, next day of the user + window)``. For the
+    windows DAU, WAU and MAU have, all activity is their :func:`active_counts` instead."""
+
+    def compute() -> Known:
+        length = ctx.window.days
+        events = _range_events(ctx, days)
+        active = active_counts(ctx, days) if length in ACTIVE_LENGTHS else None
+        branches = [] if active is not None else [events.select(who=ibis.literal(""), uid=events.uid, day=events.day)]
+        for feature, names in _declared(ctx.settings):
+            used = events.filter(events.event.isin(names))
+            branches.append(used.select(who=ibis.literal(feature), uid=used.uid, day=used.day))
+        grouped = []
+        if branches:
+            user_days = ibis.union(*branches, distinct=False).distinct()
+            following = user_days.day.lead().over(ibis.window(group_by=[user_days.who, user_days.uid],
+                                                              order_by=user_days.day))
+            spans = user_days.mutate(gap=ibis.least(following - user_days.day, length).fill_null(length))
+            grouped = _rows(spans.group_by(["who", "day", "gap"]).aggregate(users=spans.count()))
+        counts = interval_counts(((who, day, day + gap, users) for who, day, gap, users in grouped), days)
+        known: Known = {}
+        for day in days:
+            here = ctx.at(day)
+            everyone = (counts.get(("", day), 0) if active is None
+                        else active[here.memo_key(("active", here.days_ending_on_day(length)))])
+            known[here.memo_key(("feature_users",))] = (
+                everyone, {feature: counts.get((feature, day), 0) for feature in ctx.settings.features})
+        return known
+
+    return shared(ctx, "feature_user_days", days, compute)
+
+
+def feature_completion_days(ctx: MetricContext, days: Sequence[date]) -> Known:
+    """:func:`feature_completions` of the window as long as ``ctx``'s ending on each of ``days``,
+    from one grouped query: uses and completions per feature and day, summed over each window."""
+
+    def compute() -> Known:
+        length = ctx.window.days
+        events = _range_events(ctx, days)
+        branches = []
+        for feature, names in _declared(ctx.settings):
+            used = events.filter(events.event.isin(names))
+            branches.append(used.select(feature=ibis.literal(feature), day=used.day,
+                                        completed=ibis.ifelse(completed_use(used), 1, 0)))
+        sums: dict[tuple[object, date], int] = {}
+        if branches:
+            uses = ibis.union(*branches, distinct=False)
+            grouped = _rows(uses.group_by(["feature", "day"]).aggregate(uses=uses.count(),
+                                                                       completions=uses.completed.sum()))
+            sums = interval_counts([((feature, "uses"), day, day + length, used)
+                                    for feature, day, used, _done in grouped]
+                                   + [((feature, "completions"), day, day + length, done)
+                                      for feature, day, _used, done in grouped], days)
+        return {ctx.at(day).memo_key(("feature_completions",)): {
+            feature: (sums.get(((feature, "uses"), day), 0), sums.get(((feature, "completions"), day), 0))
+            for feature in ctx.settings.features} for day in days}
+
+    return shared(ctx, "feature_completion_days", days, compute)
+
+
 def _spec(name: str, label: str, description: str, unit: str, kind: str, grain: Grain, definition: str,
           **extra: object) -> MetricSpec:
     return MetricSpec(
@@ -208,7 +296,7 @@ def metrics(settings: Settings) -> list[Metric]:
                compute_days=_active_days(30)),
         Metric(_spec("stickiness", "Stickiness", "Share of monthly users active today.", "rate", "ratio", "day",
                      "dau / mau on D; undefined when mau is 0."), stickiness,
-               compute_days=days_via(active_counts, stickiness)),
+               compute_days=days_via(active_counts, stickiness, single_day=True)),
         Metric(_spec("dau_rate", "DAU rate", "Share of registered users active today.", "rate", "ratio", "day",
                      _rate_text(1, "users"), requires=("users", "events")), active_rate(1, None),
                compute_days=_rate_days(1, None)),
@@ -226,14 +314,16 @@ def metrics(settings: Settings) -> list[Metric]:
                compute_days=_rate_days(7, "couple")),
         Metric(_spec("avg_session_duration_minutes", "Avg session duration", "Mean session length.", "duration",
                      "ratio", "timeframe", "Mean duration of the sessions that started in the window. " + session_text,
-                     duration_unit="minutes"), avg_session_duration_minutes),
+                     duration_unit="minutes"), avg_session_duration_minutes,
+               compute_days=days_via(session_day_totals, avg_session_duration_minutes)),
         Metric(_spec("sessions_per_user", "Sessions per user", "Sessions per user who had one.", "ratio", "ratio",
                      "timeframe", "Sessions that started in the window / distinct users who started them. "
-                     + session_text), sessions_per_user),
+                     + session_text), sessions_per_user, compute_days=days_via(session_day_totals, sessions_per_user)),
         Metric(_spec("mobile_usage_rate", "Mobile usage", "Share of sessions on phones and tablets.", "rate", "ratio",
                      "timeframe", "Sessions that started in the window with an event whose device type "
                      "(context.device.type, else parsed from the user agent at ingestion) is mobile or tablet / "
-                     "all sessions that started in the window. " + session_text), mobile_usage_rate),
+                     "all sessions that started in the window. " + session_text), mobile_usage_rate,
+               compute_days=days_via(session_day_totals, mobile_usage_rate)),
     ]
     for feature, events in settings.features.items():
         label = FEATURE_LABELS.get(feature, feature.replace("_", " ").capitalize())
@@ -242,15 +332,15 @@ def metrics(settings: Settings) -> list[Metric]:
                   "rate", "ratio", "timeframe",
                   f"Distinct users with a qualifying event named {', '.join(events) or '(none declared)'} in the "
                   "window / distinct active users in the window; undefined when nobody was active."),
-            feature_adoption(feature)))
+            feature_adoption(feature), compute_days=days_via(feature_user_days, feature_adoption(feature))))
         entries.append(Metric(
             _spec(completion_metric_name(feature), f"{label} completion rate",
                   f"Share of uses of {label} that were successful completions.", "rate", "ratio", "timeframe",
                   f"Successful completions / uses of {label} in the window. {COMPLETION_TEXT}"),
-            completion_rate(feature)))
+            completion_rate(feature), compute_days=days_via(feature_completion_days, completion_rate(feature))))
     entries.append(Metric(
         _spec("feature_completion_rate", "Feature completion rate",
               "Share of uses of declared features that were successful completions.", "rate", "ratio", "timeframe",
               f"Successful completions / uses of every declared feature together in the window. {COMPLETION_TEXT}"),
-        completion_rate(None)))
+        completion_rate(None), compute_days=days_via(feature_completion_days, completion_rate(None))))
     return entries

@@ -43,7 +43,7 @@ from northstar.metrics.context import MetricContext
 from northstar.metrics.milestones import INVITATION_SENT, MILESTONES, Milestone, occurrences
 from northstar.metrics.results import Value, exact
 from northstar.metrics.service import MetricsService
-from northstar.metrics.sessions import session_totals
+from northstar.metrics.sessions import MICROSECONDS_PER_MINUTE, session_totals
 
 FIRST_VALUE_STEPS: tuple[str, ...] = ("Form Created", INVITATION_SENT, "Client Imported")
 RECENT_DAYS = 30
@@ -101,7 +101,7 @@ class _Activity:
     active_days: frozenset[date]
     features_used: frozenset[str]
     sessions: int
-    session_seconds: int
+    session_microseconds: int
 
 
 def user_journey(service: MetricsService, user_id: str, day: date) -> Journey:
@@ -205,14 +205,15 @@ def _activity(ctx: MetricContext) -> _Activity:
     return _Activity(
         last_active=None if last is None else reporting_day(last, zone),
         active_days=frozenset(reporting_day(row["timestamp"], zone) for row in recent),
-        features_used=frozenset(used), sessions=totals.sessions, session_seconds=totals.duration_seconds,
+        features_used=frozenset(used), sessions=totals.sessions, session_microseconds=totals.duration_microseconds,
     )
 
 
 def _engagement(ctx: MetricContext, activity: _Activity) -> Analysis:
     since = None if activity.last_active is None else (ctx.day - activity.last_active).days
     features = [feature for feature, names in ctx.settings.features.items() if names]
-    mean_minutes = (Fraction(activity.session_seconds, 60 * activity.sessions) if activity.sessions else None)
+    mean_minutes = (Fraction(activity.session_microseconds, MICROSECONDS_PER_MINUTE * activity.sessions)
+                    if activity.sessions else None)
     factors = (
         Factor("recency", since, "days", Decimal(max(0, RECENT_DAYS - since) if since is not None else 0), 30,
                "never active" if since is None else f"last active {since} days before D; 30 − days, at least 0"),

@@ -91,6 +91,11 @@ def _requires(milestone: Milestone) -> tuple[str, ...]:
     return ("users",) if INVITATION_SENT in milestone.steps else ("users", "events")
 
 
+def _reads(milestone: Milestone) -> tuple[str, ...]:
+    """What a milestone reached by an invitation reads besides users: invitations and events."""
+    return ("events", "invitations") if INVITATION_SENT in milestone.steps else ()
+
+
 def metrics(settings: Settings) -> list[Metric]:
     """The onboarding family's catalog entries: ``<milestone>_rate`` and ``<milestone>_median_hours``
     for each milestone."""
@@ -107,7 +112,7 @@ def metrics(settings: Settings) -> list[Metric]:
             f"{milestone.name}_rate", milestone.label, milestone.description,
             f"Share of the signup cohort who achieved {milestone.name}: {milestone.rule()} (deadline inclusive); "
             f"{eligible}. {cohort_text} Undefined when the denominator is empty.",
-            unit="rate", direction="higher", kind="cohort", requires=_requires(milestone),
+            unit="rate", direction="higher", kind="cohort", requires=_requires(milestone), reads=_reads(milestone),
         ), milestone_rate(milestone)))
         entries.append(Metric(_spec(
             f"{milestone.name}_median_hours", f"{milestone.label}: median time",
@@ -116,5 +121,6 @@ def metrics(settings: Settings) -> list[Metric]:
             f"who reached it by the end of D, within the deadline or not (exact median of whole seconds; a step "
             f"dated before the signup counts as 0). {cohort_text} Undefined when none reached it.",
             unit="duration", duration_unit="hours", direction="lower", kind="cohort", requires=_requires(milestone),
+            reads=_reads(milestone),
         ), milestone_median_hours(milestone)))
     return entries

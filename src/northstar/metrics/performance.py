@@ -19,12 +19,13 @@ from fractions import Fraction
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 
 from northstar.config import Settings
 from northstar.domain.time import Window
 from northstar.metrics.context import MetricContext
-from northstar.metrics.ranges import day_number, number_of, shared
+from northstar.metrics.ranges import Known, Prefetch, day_number, days_via, number_of, shared
 from northstar.metrics.registry import DaysFunction, Metric, MetricSpec
 from northstar.metrics.results import Measurement, measured, ratio, undefined
 
@@ -59,11 +60,22 @@ def mean_duration(kind: str) -> Callable[[MetricContext], Measurement]:
     return compute
 
 
-def percentile_duration(kind: str, percent: int) -> Callable[[MetricContext], Measurement]:
-    """The nearest-rank ``percent``-th percentile of ``duration_ms`` over the window's ``kind``
-    samples that have one; undefined without any."""
+def percentile(durations: np.ndarray, percent: int) -> float | None:
+    """The nearest-rank ``percent``-th percentile of ``durations`` (the value of rank
+    ``ceil(percent × n / 100)``, at least 1, in ascending order); ``None`` when there are none."""
+    if not len(durations):
+        return None
+    rank = max(1, -(-len(durations) * percent // 100))
+    return float(np.partition(durations, rank - 1)[rank - 1])
 
-    def compute(ctx: MetricContext) -> Measurement:
+
+def window_percentile(ctx: MetricContext, kind: str, percent: int) -> float | None:
+    """The nearest-rank ``percent``-th percentile of ``duration_ms`` over the window's ``kind``
+    samples that have one (computed in the database as the smallest duration whose rank × 100 is
+    at least count × percent, which is :func:`percentile`), ``None`` without any; remembered under
+    ``("percentile", kind, percent)`` (:func:`percentile_days` fills it for a range)."""
+
+    def compute() -> float | None:
         table = samples(ctx, kind)
         table = table.filter(table.duration_ms.notnull())
         ranked = table.select(
@@ -73,9 +85,49 @@ def percentile_duration(kind: str, percent: int) -> Callable[[MetricContext], Me
         )
         at_or_above = ranked.filter(ranked["rank"] * 100 >= ranked["count"] * percent)
         found = ctx.scalar(at_or_above.duration_ms.min())
-        if pd.isna(found):
+        return None if pd.isna(found) else float(found)
+
+    return ctx.remember(("percentile", kind, percent), compute)  # type: ignore[no-any-return]
+
+
+def percentile_days(kind: str, percent: int) -> Prefetch:
+    """:func:`window_percentile` on each of ``days``: one query fetches the day number and duration
+    of the range's ``kind`` samples that have one (only those two columns: a percentile needs the
+    values themselves), then each window's percentile is taken in Python from the samples of its
+    days (:func:`percentile`)."""
+
+    def prefetch(ctx: MetricContext, days: Sequence[date]) -> Known:
+        zone, length = ctx.settings.timezone, ctx.window.days
+        first, last = days[0] - timedelta(days=length - 1), days[-1]
+        start, end = Window(first, last + timedelta(days=1)).utc_bounds(zone)
+        table = ctx.table("performance_samples")
+        table = table.filter(table.kind == kind, table.recorded_at >= start, table.recorded_at < end,
+                             table.duration_ms.notnull())
+        fetched = table.select(day=day_number(table.recorded_at, first, last, zone),
+                               duration=table.duration_ms).to_pyarrow()
+        numbers = fetched["day"].to_numpy()
+        order = np.argsort(numbers, kind="stable")
+        numbers, durations = numbers[order], fetched["duration"].to_numpy()[order]
+        known: Known = {}
+        for day in days:
+            # The window's samples are contiguous once sorted by day.
+            lo = np.searchsorted(numbers, number_of(day) - length + 1, side="left")
+            hi = np.searchsorted(numbers, number_of(day), side="right")
+            known[ctx.at(day).memo_key(("percentile", kind, percent))] = percentile(durations[lo:hi], percent)
+        return known
+
+    return prefetch
+
+
+def percentile_duration(kind: str, percent: int) -> Callable[[MetricContext], Measurement]:
+    """The nearest-rank ``percent``-th percentile of ``duration_ms`` over the window's ``kind``
+    samples that have one; undefined without any."""
+
+    def compute(ctx: MetricContext) -> Measurement:
+        found = window_percentile(ctx, kind, percent)
+        if found is None:
             return undefined(f"no {kind} samples in the window")
-        return measured(Decimal(repr(float(found))))
+        return measured(Decimal(repr(found)))
 
     return compute
 
@@ -165,6 +217,7 @@ def _spec(name: str, label: str, description: str, unit: str, direction: str, de
 
 def metrics(settings: Settings) -> list[Metric]:
     """The performance family's catalog entries."""
+    p95_load, p95_api = percentile_duration("page_load", 95), percentile_duration("api_request", 95)
     return [
         Metric(_spec("avg_page_load_time_ms", "Avg page load", "Mean page load time.", "duration", "lower",
                      "Mean duration_ms of page_load samples recorded in the window.", duration_unit="ms",
@@ -173,14 +226,14 @@ def metrics(settings: Settings) -> list[Metric]:
         Metric(_spec("p95_page_load_time_ms", "p95 page load", "95th percentile of page load time.", "duration",
                      "lower", "Nearest-rank 95th percentile of duration_ms of page_load samples recorded in the "
                      "window: the value of rank ceil(0.95 × n) in ascending order.", duration_unit="ms"),
-               percentile_duration("page_load", 95)),
+               p95_load, compute_days=days_via(percentile_days("page_load", 95), p95_load)),
         Metric(_spec("avg_api_response_time_ms", "Avg API response", "Mean API response time.", "duration",
                      "lower", "Mean duration_ms of api_request samples recorded in the window.",
                      duration_unit="ms"), mean_duration("api_request"), compute_days=mean_duration_days("api_request")),
         Metric(_spec("p95_api_response_time_ms", "p95 API response", "95th percentile of API response time.",
                      "duration", "lower", "Nearest-rank 95th percentile of duration_ms of api_request samples "
                      "recorded in the window: the value of rank ceil(0.95 × n) in ascending order.",
-                     duration_unit="ms"), percentile_duration("api_request", 95)),
+                     duration_unit="ms"), p95_api, compute_days=days_via(percentile_days("api_request", 95), p95_api)),
         Metric(_spec("uptime_percentage", "Uptime", "Share of successful uptime checks.", "rate", "higher",
                      "Successful uptime_check samples / all uptime_check samples in the window (ok unknown "
                      "counts as success).", benchmark="The specification's target: above 99.9 %."),

@@ -106,13 +106,16 @@ def interval_counts(rows: Iterable[tuple[Any, int | None, int | None, int]], day
     return out
 
 
-def days_via(prefetch: Prefetch, compute: MetricFunction) -> DaysFunction:
+def days_via(prefetch: Prefetch, compute: MetricFunction, single_day: bool = False) -> DaysFunction:
     """A ``compute_days`` running ``compute`` on each day with what ``prefetch(ctx, days)``
     computed for all the days known (full memo keys, see :meth:`MetricContext.memo_key`). With
-    filters, the days are computed one by one (the prefetches count every user)."""
+    filters, the days are computed one by one (the prefetches count every user). A single day is
+    computed on its own too — its per-day queries read one window and beat the range's grouped ones
+    — unless ``single_day``: a prefetch one query of which answers many metrics (the activity
+    counts behind DAU, WAU, MAU and the active rates) is worth it for one day as well."""
 
     def compute_days(ctx: MetricContext, days: Sequence[date]) -> dict[date, Measurement]:
-        if ctx.filters:
+        if ctx.filters or (len(days) == 1 and not single_day):
             return {day: compute(ctx.at(day)) for day in days}
         known = prefetch(ctx, days)
         return {day: compute(ctx.at(day).knowing(known)) for day in days}
@@ -144,14 +147,27 @@ def _user_days(ctx: MetricContext, days: Sequence[date]) -> ir.Table:
     return user_days.mutate(gap=ibis.least(following - user_days.day, cap).fill_null(cap))
 
 
+def activity_groups(ctx: MetricContext, days: Sequence[date]) -> list[tuple[Any, ...]]:
+    """The active user-days of ``days``' windows (:func:`_user_days`) with their user's registration,
+    counted per ``(user_type, day, gap, since, until)`` (``since`` null: not a registered user, see
+    :func:`_registered_users`): one query, shared by the active counts and the active rates."""
+
+    def compute() -> list[tuple[Any, ...]]:
+        user_days = _user_days(ctx, days)
+        users = _registered_users(ctx, days)
+        joined = user_days.left_join(users, user_days.uid == users.user_id)
+        return _rows(joined.group_by(["user_type", "day", "gap", "since", "until"]).aggregate(users=joined.count()))
+
+    return shared(ctx, "activity_groups", days, compute)  # type: ignore[no-any-return]
+
+
 def active_counts(ctx: MetricContext, days: Sequence[date]) -> Known:
-    """``count_active`` of the 1, 7 and 30 days ending on each of ``days``: one query."""
+    """``count_active`` of the 1, 7 and 30 days ending on each of ``days`` (registered or not)."""
 
     def compute() -> Known:
-        user_days = _user_days(ctx, days)
-        grouped = _rows(user_days.group_by(["day", "gap"]).aggregate(users=user_days.count()))
         counts = interval_counts(((length, day, day + min(length, gap), users)
-                                  for day, gap, users in grouped for length in ACTIVE_LENGTHS), days)
+                                  for _kind, day, gap, _since, _until, users in activity_groups(ctx, days)
+                                  for length in ACTIVE_LENGTHS), days)
         known: Known = {}
         for day in days:
             here = ctx.at(day)
@@ -201,21 +217,21 @@ def registered_counts(ctx: MetricContext, days: Sequence[date]) -> Known:
 
 def registered_active_counts(ctx: MetricContext, days: Sequence[date]) -> Known:
     """``count_registered_active`` of the 1, 7 and 30 days ending on each of ``days``, for every
-    user type and for all users: one query."""
+    user type and for all users, from :func:`activity_groups`."""
 
     def compute() -> Known:
-        user_days = _user_days(ctx, days)
-        users = _registered_users(ctx, days)
-        joined = user_days.inner_join(users, user_days.uid == users.user_id)
-        branches = []
-        for length in ACTIVE_LENGTHS:
-            lo = ibis.greatest(joined.day, joined.since)
-            end = joined.day + ibis.least(joined.gap, length)
-            hi = ibis.ifelse(joined.until.isnull(), end, ibis.least(end, joined.until))
-            branch = joined.select(length=ibis.literal(length, "int64"), user_type=joined.user_type, lo=lo, hi=hi)
-            branch = branch.filter(branch.lo < branch.hi)
-            branches.append(branch.group_by(["length", "user_type", "lo", "hi"]).aggregate(users=branch.count()))
-        rows = [((length, kind), lo, hi, n) for length, kind, lo, hi, n in _rows(ibis.union(*branches, distinct=False))]
+        # A user active on ``day`` with ``gap`` days to their next active day counts on the days
+        # ``[day, day + min(gap, length))`` on which they are registered, ``[since, until)``.
+        rows = []
+        for kind, day, gap, since, until, count in activity_groups(ctx, days):
+            if since is None:
+                continue
+            for length in ACTIVE_LENGTHS:
+                lo, hi = max(day, since), day + min(gap, length)
+                if until is not None:
+                    hi = min(hi, until)
+                if lo < hi:
+                    rows.append(((length, kind), lo, hi, count))
         per_type = interval_counts(rows, days)
         known: Known = {}
         kinds = {kind for (_length, kind), *_ in rows} | {"supplier", "couple"}

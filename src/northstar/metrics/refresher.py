@@ -23,7 +23,8 @@ log = logging.getLogger("northstar.refresh")
 class SnapshotRefresher:
     """Runs ``snapshot.refresh(service)`` ``delay`` seconds after the last commit it was told
     about (a commit during a refresh schedules another one after it). ``close()`` cancels what is
-    pending and waits for a running refresh. A failing refresh is logged, and retried after the
+    pending, asks a running refresh to stop (it ends after the metric in progress, see
+    ``snapshot.refresh``) and waits for it. A failing refresh is logged, and retried after the
     next commit. ``after_refresh`` (e.g. the alert evaluation) runs after each successful refresh;
     its failure is logged."""
 
@@ -35,6 +36,7 @@ class SnapshotRefresher:
         self._lock = threading.Lock()
         self._timer: threading.Timer | None = None
         self._closed = False
+        self._stop = threading.Event()
         self.refreshes = 0
 
     def schedule(self, _result: WriteResult | None = None) -> None:
@@ -50,9 +52,12 @@ class SnapshotRefresher:
 
     def _run(self) -> None:
         try:
-            report = snapshot.refresh(self._service)
+            report = snapshot.refresh(self._service, stop=self._stop)
         except Exception:
             log.exception("snapshot refresh failed")
+            return
+        if report.stopped:
+            log.info("snapshot refresh stopped after %.1f s", report.seconds)
             return
         self.refreshes += 1
         log.info("snapshot refreshed: %d days in %.1f s", len(report.days), report.seconds)
@@ -63,9 +68,10 @@ class SnapshotRefresher:
                 log.exception("the step after the snapshot refresh failed")
 
     def close(self) -> None:
-        """Cancel a pending refresh and wait for a running one to end."""
+        """Cancel a pending refresh, stop a running one and wait for it to end."""
         with self._lock:
             self._closed = True
+            self._stop.set()
             timer, self._timer = self._timer, None
         if timer is not None:
             timer.cancel()

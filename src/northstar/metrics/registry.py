@@ -54,7 +54,9 @@ WindowsFunction = Callable[["MetricContext", Sequence["Window"]], "dict[Window, 
 class MetricSpec(BaseModel):
     """One metric's metadata. ``name`` is the METRICS.md name; ``source`` cites the section that
     defines it; ``requires`` names the store tables without which the family has no data (the
-    result is then ``no_data`` with a hint of what to import, never 0)."""
+    result is then ``no_data`` with a hint of what to import, never 0); ``reads`` names the other
+    tables it reads, besides ``users`` and ``user_aliases`` that any metric may read (filters,
+    aliases): the snapshot recomputes and serves a metric according to changes of exactly those."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -72,6 +74,7 @@ class MetricSpec(BaseModel):
     source: str = Field(min_length=1)
     benchmark: str | None = None
     requires: tuple[str, ...] = ()
+    reads: tuple[str, ...] = ()
     # Values of consecutive windows add up to the value of their union (counts of things dated in
     # the window, e.g. new_signups, invitations_sent); only timeframe-grain metrics can be additive.
     additive: bool = False
@@ -126,8 +129,8 @@ class Registry:
             seen.add(name)
             if not callable(entry.compute):
                 problems.append(f"{name}: has no compute function")
-            problems.extend(f"{name}: requires unknown table {table!r}" for table in entry.spec.requires
-                            if table not in tables)
+            problems.extend(f"{name}: requires or reads unknown table {table!r}"
+                            for table in (*entry.spec.requires, *entry.spec.reads) if table not in tables)
         if problems:
             raise RegistryError("invalid metric catalog: " + "; ".join(problems))
         self._entries = {entry.spec.name: entry for entry in listed}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from fractions import Fraction
 
 import ibis
@@ -21,7 +21,7 @@ from northstar.config import Settings
 from northstar.domain.time import add_months, day_start_utc, reporting_day
 from northstar.metrics.context import MetricContext
 from northstar.metrics.fx import MissingRate, to_reporting_minor
-from northstar.metrics.ranges import Known, days_via, interval_counts, number_of, shared
+from northstar.metrics.ranges import Known, _rows, days_via, interval_counts, number_of, shared
 from northstar.metrics.registry import USER_DIMENSIONS, Grain, Metric, MetricSpec
 from northstar.metrics.results import Measurement, exact, measured, ratio, undefined
 
@@ -205,14 +205,14 @@ def arpa(ctx: MetricContext) -> Measurement:
     return ratio(snapshot.mrr_minor, snapshot.paying_customers, "no paying customers at the end of the day")
 
 
-def trial_to_paid_conversion(ctx: MetricContext) -> Measurement:
-    """Of trials that ended in the window (a ``trialing`` state followed by another status), the
-    share whose customer had a paying state (active or past_due, amount > 0) effective between the
-    trial's end and ``settings.revenue.trial_grace_days`` days later, before the end of ``D``;
-    undefined when no trial ended."""
-    start, end = ctx.bounds()
+def _trials(ctx: MetricContext, start: datetime, end: datetime, until: datetime) -> tuple[ir.Table, ir.Table]:
+    """``(ended, converted)`` from the states effective before ``until``, of customers matching the
+    filters: ``ended`` the trials that ended at instants ``[start, end)`` (a ``trialing`` state
+    followed by another status; columns trial, customer, ended_at), ``converted`` each ended trial
+    (trial, customer, ended_at) with ``paid_at``, the instant of each paying state (active or
+    past_due, amount > 0) of its customer effective from its end to ``trial_grace_days`` days later."""
     history = ctx.table("subscription_history")
-    history = history.filter(history.effective_at < ibis.literal(ctx.end_of_day))
+    history = history.filter(history.effective_at < ibis.literal(until))
     if ctx.filters:
         users = ctx.users()
         history = history.semi_join(users, history.customer_id == users.user_id)
@@ -224,16 +224,71 @@ def trial_to_paid_conversion(ctx: MetricContext) -> Measurement:
     )
     ended = steps.filter(
         steps.status == "trialing", steps.next_status.notnull(), steps.next_status != "trialing",
-        steps.next_at >= start, steps.next_at < end,
+        steps.next_at >= ibis.literal(start), steps.next_at < ibis.literal(end),
     ).select(trial=steps.subscription_id, customer=steps.customer_id, ended_at=steps.next_at)
     paid = history.filter(history.status.isin(["active", "past_due"]), history.amount_minor > 0)
     paid = paid.select(payer=paid.customer_id, paid_at=paid.effective_at)
     grace = ibis.interval(days=ctx.settings.revenue.trial_grace_days)
     converted = ended.join(
         paid, [ended.customer == paid.payer, paid.paid_at >= ended.ended_at, paid.paid_at <= ended.ended_at + grace]
-    ).select("trial", "ended_at").distinct()
-    trials = int(ctx.scalar(ended.count()))
-    return ratio(int(ctx.scalar(converted.count())), trials, "no trial ended in the window")
+    ).select("trial", "customer", "ended_at", "paid_at")
+    return ended, converted
+
+
+def trial_counts(ctx: MetricContext) -> tuple[int, int]:
+    """``(converted, ended)``: the trials that ended in the window, and those of them (distinct
+    trial and end) whose customer paid within the grace days, before the end of ``D``."""
+
+    def compute() -> tuple[int, int]:
+        ended, converted = _trials(ctx, *ctx.bounds(), ctx.end_of_day)
+        trials = int(ctx.scalar(ended.count()))
+        return int(ctx.scalar(converted.select("trial", "ended_at").distinct().count())), trials
+
+    return ctx.remember(("trial_counts",), compute)  # type: ignore[no-any-return]
+
+
+def trial_counts_days(ctx: MetricContext, days: Sequence[date]) -> Known:
+    """:func:`trial_counts` of the window ending on each of ``days`` from one query: each trial that
+    ended on the days the windows cover, with how many ended rows it has and its first payment in
+    the grace days; it counts on the days whose window holds its end, as converted from the day
+    of that payment on (a day reads only states effective before its end)."""
+
+    def compute() -> Known:
+        zone, length = ctx.settings.timezone, ctx.window.days
+        first = days[0] - timedelta(days=length - 1)
+        start, end = day_start_utc(first, zone), day_start_utc(days[-1] + timedelta(days=1), zone)
+        ended, converted = _trials(ctx, start, end, end)
+        ended = ended.group_by(["trial", "customer", "ended_at"]).aggregate(rows=ended.count())
+        firsts = converted.group_by(["trial", "customer", "ended_at"]).aggregate(paid_at=converted.paid_at.min())
+        joined = ended.left_join(firsts, [ended.trial == firsts.trial, ended.customer == firsts.customer,
+                                          ended.ended_at == firsts.ended_at])
+        trials: dict[tuple[object, object], tuple[int, int | None]] = {}
+        for trial, ended_at, rows, paid_at in _rows(joined.select(ended.trial, ended.ended_at, ended.rows,
+                                                                   joined.paid_at)):
+            paid = None if paid_at is None else number_of(reporting_day(paid_at, zone))
+            count, earliest = trials.get((trial, ended_at), (0, None))
+            known_days = [number for number in (earliest, paid) if number is not None]
+            trials[(trial, ended_at)] = (count + rows, min(known_days) if known_days else None)
+        spans: list[tuple[str, int, int, int]] = []
+        for (_trial, ended_at), (rows, paid) in trials.items():
+            lo = number_of(reporting_day(ended_at, zone))
+            spans.append(("ended", lo, lo + length, rows))
+            if paid is not None:
+                spans.append(("converted", max(lo, paid), lo + length, 1))
+        counts = interval_counts(spans, days)
+        return {ctx.at(day).memo_key(("trial_counts",)): (counts.get(("converted", day), 0),
+                                                          counts.get(("ended", day), 0)) for day in days}
+
+    return shared(ctx, "trial_counts_days", days, compute)
+
+
+def trial_to_paid_conversion(ctx: MetricContext) -> Measurement:
+    """Of trials that ended in the window (a ``trialing`` state followed by another status), the
+    share whose customer had a paying state (active or past_due, amount > 0) effective between the
+    trial's end and ``settings.revenue.trial_grace_days`` days later, before the end of ``D``;
+    undefined when no trial ended."""
+    converted, trials = trial_counts(ctx)
+    return ratio(converted, trials, "no trial ended in the window")
 
 
 def _spec(name: str, label: str, description: str, unit: str, kind: str, definition: str,
@@ -283,5 +338,6 @@ def metrics(settings: Settings) -> list[Metric]:
                      "rate", "ratio", "Of trials that ended in the window (trialing followed by another status), "
                      "the share whose customer was paying (active or past_due, amount > 0) within the trial's end "
                      f"+ {policies.trial_grace_days} days (settings.revenue.trial_grace_days); undefined when no "
-                     "trial ended.", grain="timeframe"), trial_to_paid_conversion),
+                     "trial ended.", grain="timeframe"), trial_to_paid_conversion,
+               compute_days=days_via(trial_counts_days, trial_to_paid_conversion)),
     ]

@@ -1,12 +1,15 @@
 """MRR movements (METRICS.md § Revenue, "MRR movements", the ChartMogul convention).
 
-One query reads every subscription state effective before the end of ``D`` with the instant of
-the subscription's next state; here each paying state becomes two exact deltas of its customer's
+One query reads every subscription state (effective before the end of ``D`` with filters; every
+stored one without, shared by all days: a state changes no MRR before it starts) with the
+instant of the subscription's next state; here each paying state becomes two exact deltas of its customer's
 MRR (``+v`` when it starts, ``−v`` when it stops being paying), the deltas of one customer at one
 instant are netted, and every non-zero net change is one movement, classified by the customer's
 MRR just before and just after it. A delta at instant ``x`` is part of ``mrr(T)`` when ``x < T``,
 the rule of :func:`northstar.metrics.revenue.paying_subscriptions`, so for any instants
 ``S <= T <= end of D``: ``mrr(T) = mrr(S) + Σ movements at [S, T)`` exactly.
+
+Range computations (``metrics/ranges.py``) therefore read one timeline for all their days.
 
 When a paying state stops (the policies of ``settings.revenue``): at the subscription's next
 state; a ``canceled`` state under ``cancellation="period_end"`` pays until its ``period_end``
@@ -23,7 +26,6 @@ needs dated rates, which the settings do not have.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,7 +33,6 @@ from fractions import Fraction
 from typing import Literal
 
 import ibis
-import pandas as pd
 
 from northstar.config import RevenuePolicies, Settings
 from northstar.metrics.context import MetricContext
@@ -65,8 +66,11 @@ class Movement:
 
 @dataclass(frozen=True, slots=True)
 class MrrTimeline:
-    """Every customer's MRR movements up to the end of ``D``, in order of ``at``, with each
-    customer's MRR after each of its movements (``history``: customer → [(instant, MRR)])."""
+    """Every customer's MRR movements, in order of ``at``, with each customer's MRR after each of
+    its movements (``history``: customer → [(instant, MRR)]). Built from the states effective
+    before some instant (the end of ``D``, or never: every stored state); a state only changes
+    MRR from its own start on, so every answer about instants up to that end is the one the
+    states before it give."""
 
     movements: tuple[Movement, ...]
     history: dict[str, list[tuple[datetime, Fraction]]]
@@ -85,8 +89,26 @@ class MrrTimeline:
         return sum(self.customer_mrr(instant).values(), Fraction(0))
 
     def between(self, start: datetime, end: datetime) -> list[Movement]:
-        """The movements at instants ``[start, end)``."""
-        return [movement for movement in self.movements if start <= movement.at < end]
+        """The movements at instants ``[start, end)`` (found by bisection: they are in order of ``at``)."""
+        low = bisect_left(self.movements, start, key=lambda movement: movement.at)
+        high = bisect_left(self.movements, end, lo=low, key=lambda movement: movement.at)
+        return list(self.movements[low:high])
+
+
+@dataclass(frozen=True, slots=True)
+class RatedTimeline:
+    """An :class:`MrrTimeline` of the states that have a rate, and ``unrated``: the start and
+    currency of the earliest paying state without a rate in ``settings.fx_rates`` (``None``: none)."""
+
+    line: MrrTimeline
+    unrated: tuple[datetime, str] | None
+
+    def until(self, end: datetime) -> MrrTimeline | Measurement:
+        """The timeline for instants up to ``end``, or an undefined measurement naming the currency
+        without a rate when a paying state in it starts before ``end``."""
+        if self.unrated is not None and self.unrated[0] < end:
+            return undefined(f"{MissingRate(self.unrated[1])}; add it to fx_rates")
+        return self.line
 
 
 def sums(movements: list[Movement]) -> dict[MovementKind, Fraction]:
@@ -109,38 +131,59 @@ def _stop(status: str, effective_at: datetime, next_at: datetime | None, period_
     return min(stops) if stops else None
 
 
-def _instant(value: object) -> datetime | None:
-    return None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()
-
-
-def _deltas(ctx: MetricContext) -> dict[str, dict[datetime, Fraction]]:
-    """customer → instant → net change of the customer's MRR (one query). Raises
-    :class:`MissingRate` for a paying state in a currency without a rate."""
-    end = ctx.end_of_day
+def _rated_timeline(ctx: MetricContext, end: datetime | None) -> RatedTimeline:
+    """Every customer's movements from the states effective before ``end`` (``None``: every
+    state), of customers matching the filters (one query). A paying state in a currency without a
+    rate adds no delta; the earliest such state is :attr:`RatedTimeline.unrated`."""
     history = ctx.table("subscription_history")
-    history = history.filter(history.effective_at < ibis.literal(end))
+    if end is not None:
+        history = history.filter(history.effective_at < ibis.literal(end))
     if ctx.filters:
         users = ctx.users()
         history = history.semi_join(users, history.customer_id == users.user_id)
     order = ibis.window(
         group_by=history.subscription_id, order_by=[history.effective_at, history.recorded_at, history.change_id]
     )
-    states = history.mutate(next_at=history.effective_at.lead().over(order))
+    # The last state has no next one: nullable, whatever the column's own nullability.
+    states = history.mutate(next_at=history.effective_at.lead().over(order).cast("timestamp"))
     states = states.filter(states.status.isin(["active", "past_due", "canceled"]), states.amount_minor > 0)
-    rows = states.select("customer_id", "status", "amount_minor", "currency", "interval_months", "effective_at",
-                         "next_at", "period_end").execute()
-    deltas: dict[str, dict[datetime, Fraction]] = defaultdict(lambda: defaultdict(Fraction))
-    for customer, status, amount, currency, interval, effective, following, period_end in rows.itertuples(
-            index=False):
-        start = pd.Timestamp(effective).to_pydatetime()
-        stop = _stop(status, start, _instant(following), _instant(period_end), ctx.settings.revenue)
+    states = states.select("customer_id", "status", "amount_minor", "currency", "interval_months", "effective_at",
+                           "next_at", "period_end")
+    deltas: dict[str, dict[datetime, Fraction]] = {}
+    # Plans repeat their prices: each (amount, interval, currency) is converted once.
+    monthly: dict[tuple[int, int, str], Fraction | MissingRate] = {}
+    unrated: tuple[datetime, str] | None = None
+    for row in states.to_pyarrow().to_pylist():
+        start = row["effective_at"]
+        stop = _stop(row["status"], start, row["next_at"], row["period_end"], ctx.settings.revenue)
         if stop is not None and stop <= start:
             continue
-        value = to_reporting_minor(Fraction(int(amount), int(interval)), currency, ctx.settings)
-        deltas[customer][start] += value
-        if stop is not None and stop < end:
-            deltas[customer][stop] -= value
-    return deltas
+        price = (row["amount_minor"], row["interval_months"], row["currency"])
+        if price not in monthly:
+            try:
+                monthly[price] = to_reporting_minor(Fraction(price[0], price[1]), price[2], ctx.settings)
+            except MissingRate as missing:
+                monthly[price] = missing
+        value = monthly[price]
+        if isinstance(value, MissingRate):
+            if unrated is None or (start, value.currency) < unrated:
+                unrated = (start, value.currency)
+            continue
+        changes = deltas.setdefault(row["customer_id"], {})
+        # Most instants carry one delta: a rational addition only where several meet.
+        changes[start] = changes[start] + value if start in changes else value
+        if stop is not None and (end is None or stop < end):
+            changes[stop] = changes[stop] - value if stop in changes else -value
+    window_days = ctx.settings.revenue.reactivation_window_days
+    movements: list[Movement] = []
+    history_points: dict[str, list[tuple[datetime, Fraction]]] = {}
+    for customer, changes in deltas.items():
+        mine, points = _classify(customer, changes, window_days)
+        movements.extend(mine)
+        if points:
+            history_points[customer] = points
+    movements.sort(key=lambda movement: (movement.at, movement.customer_id))
+    return RatedTimeline(MrrTimeline(tuple(movements), history_points), unrated)
 
 
 def _classify(customer: str, changes: dict[datetime, Fraction], window_days: int | None
@@ -169,29 +212,27 @@ def _classify(customer: str, changes: dict[datetime, Fraction], window_days: int
 
 
 def build_timeline(ctx: MetricContext) -> MrrTimeline:
-    """Every customer's movements up to the end of ``D``. Raises :class:`MissingRate`."""
-    window_days = ctx.settings.revenue.reactivation_window_days
-    movements: list[Movement] = []
-    history: dict[str, list[tuple[datetime, Fraction]]] = {}
-    for customer, changes in _deltas(ctx).items():
-        mine, points = _classify(customer, changes, window_days)
-        movements.extend(mine)
-        if points:
-            history[customer] = points
-    movements.sort(key=lambda movement: (movement.at, movement.customer_id))
-    return MrrTimeline(tuple(movements), history)
+    """Every customer's movements up to the end of ``D``. Raises :class:`MissingRate` for a paying
+    state in a currency without a rate (the earliest one's)."""
+    rated = _rated_timeline(ctx, ctx.end_of_day)
+    if rated.unrated is not None:
+        raise MissingRate(rated.unrated[1])
+    return rated.line
 
 
 def timeline(ctx: MetricContext) -> MrrTimeline | Measurement:
-    """The memoised :func:`build_timeline` of ``ctx``, or an undefined measurement naming the
-    currency without a rate."""
-    def compute() -> MrrTimeline | Measurement:
-        try:
-            return build_timeline(ctx)
-        except MissingRate as exc:
-            return undefined(f"{exc}; add it to fx_rates")
-
-    return ctx.remember(("mrr_timeline",), compute)
+    """The MRR timeline of ``ctx`` for instants up to the end of ``D``, or an undefined measurement
+    naming the currency without a rate (the earliest paying state's without one before the end of
+    ``D``). Without filters it is built once from every stored state and remembered for every day
+    (the answers up to the end of ``D`` are those of the states before it, see
+    :class:`MrrTimeline`), so each day costs no query; with filters (users registered at the end of
+    ``D``) it is built for the day."""
+    rated: RatedTimeline
+    if ctx.filters:
+        rated = ctx.remember(("mrr_timeline",), lambda: _rated_timeline(ctx, ctx.end_of_day))
+    else:
+        rated = ctx.memo(("mrr_timeline",), lambda: _rated_timeline(ctx, None))
+    return rated.until(ctx.end_of_day)
 
 
 def window_sums(ctx: MetricContext) -> dict[MovementKind, Fraction] | Measurement:

@@ -35,7 +35,7 @@ from northstar.metrics.explain import explain_sql
 from northstar.metrics.registry import MetricSpec, Registry
 from northstar.metrics.results import Measurement, MetricResult, format_value, money_value, zone_of
 from northstar.metrics.series import Series, build_series
-from northstar.metrics.snapshot_reads import SNAPSHOT_DAYS, SNAPSHOT_METRICS, block_of, valid_rows
+from northstar.metrics.snapshot_reads import SNAPSHOT_DAYS, SNAPSHOT_METRICS, block_of, metric_inputs, valid_rows
 from northstar.store.base import Store
 from northstar.store.schema import TABLES_BY_NAME
 
@@ -103,6 +103,7 @@ class MetricsService:
         self._lock = threading.Lock()
         self._local = threading.local()
         self._snapshotted = frozenset(name for name in SNAPSHOT_METRICS if name in self.registry)
+        self._inputs = {name: metric_inputs(self.registry.spec(name)) for name in self._snapshotted}
         self._snapshot_generation = 0
 
     @classmethod
@@ -255,7 +256,7 @@ class MetricsService:
             else:
                 found[day] = cached  # type: ignore[assignment]
         compute_days = self.registry.get(spec.name).compute_days
-        if len(pending) > 1 and compute_days is not None:
+        if pending and compute_days is not None:
             context = self._context(pending[0], Window.ending_on(pending[0], window_days), filters)
             missing = self._missing(spec, context)
             computed = {day: missing for day in pending} if missing is not None else compute_days(context, pending)
@@ -300,7 +301,7 @@ class MetricsService:
             return None
         block = block_of(day)
         rows = self._cached(("snapshot", self._snapshot_generation, block),
-                            lambda: valid_rows(self.store, block, self.settings.timezone))
+                            lambda: valid_rows(self.store, block, self.settings.timezone, self._inputs))
         return rows.get((spec.name, day))
 
     def measure_breakdown(

@@ -13,14 +13,16 @@ Which days a refresh recomputes:
 
 - ``rebuild``: every day from the first day with data to today (reporting timezone);
 - explicit ``days`` (``northstar refresh --since D``): those days;
-- incremental (default): the days new data can have changed. A metric on day D reads only data
+- incremental (default): per metric, the days new data of the tables it reads can have changed
+  (``snapshot_reads.metric_inputs``: a new event changes no MRR). A metric on day D reads only data
   dated before the end of D, so data dated at instant t changes days from day(t) on. New data are
   the ``ingest_log`` entries committed since the start of the last incremental or full refresh
   (less ``snapshot_reads.COMMIT_MARGIN``, so that a commit racing the previous refresh is taken again —
   recomputing a day is idempotent). An entry without dates, or of a table whose rows change the
   past without being dated there (``users``: a user's type, traits and signup apply from the
   signup on; aliases, accounts), counts from the first day with data. Days after the last
-  snapshotted day up to today are always added. Without any earlier refresh, it is a rebuild.
+  snapshotted day up to today are always added, for every metric. Without any earlier refresh, it
+  is a rebuild.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ from northstar.metrics.snapshot_reads import (
     SNAPSHOT_METRICS,
     SNAPSHOT_TIMEFRAME,
     UNDATED_EFFECT_TABLES,
+    metric_inputs,
+    metric_stale_start,
     parse_value,
     stale_starts,
 )
@@ -54,6 +58,7 @@ __all__ = [
     "SNAPSHOT_METRICS",
     "SNAPSHOT_TIMEFRAME",
     "UNDATED_EFFECT_TABLES",
+    "RefreshPlan",
     "RefreshReport",
     "SnapshotDay",
     "first_data_day",
@@ -67,19 +72,38 @@ __all__ = [
 
 # Days computed and stored together: each snapshot metric is computed for a chunk of days at once
 # (``MetricsService.measure_days``), then the chunk is replaced in one delete and one insert.
-CHUNK_DAYS = 92
+CHUNK_DAYS = 184
 _REFRESH_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
 class RefreshReport:
     """What a refresh did: its ``mode``, the ``days`` recomputed (ascending), the ``metrics``
-    written for each and the wall-clock ``seconds``."""
+    recomputed on some of them, ``values`` (metric-days) written and the wall-clock ``seconds``;
+    ``stopped`` when it was asked to stop before the end (some chunks may be written)."""
 
     mode: str
     days: tuple[date, ...]
     metrics: tuple[str, ...]
     seconds: float
+    values: int = 0
+    stopped: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshPlan:
+    """What a refresh will recompute: its ``mode``, the ``days`` (ascending) and, per snapshot
+    metric to recompute, the first of them it recomputes (``starts``: it recomputes the days from
+    there on)."""
+
+    mode: str
+    days: tuple[date, ...]
+    starts: dict[str, date]
+
+    def days_of(self, metric: str, days: Iterable[date]) -> tuple[date, ...]:
+        """Those of ``days`` that ``metric`` is recomputed on."""
+        start = self.starts.get(metric)
+        return () if start is None else tuple(day for day in days if day >= start)
 
 
 def snapshot_metrics(service: MetricsService) -> tuple[str, ...]:
@@ -112,64 +136,75 @@ def last_watermark(service: MetricsService) -> datetime | None:
     return service.store.query("SELECT max(started_at) FROM snapshot_refreshes WHERE mode <> 'range'")[0][0]
 
 
-def plan(service: MetricsService, rebuild: bool = False) -> tuple[str, tuple[date, ...]]:
-    """``(mode, days)`` of the next refresh: ``rebuild``, or the incremental days described in the
-    module docstring (a rebuild when there was no refresh yet). Days never pass today."""
+def plan(service: MetricsService, rebuild: bool = False) -> RefreshPlan:
+    """The next refresh: ``rebuild``, or the incremental metrics and days described in the module
+    docstring (a rebuild when there was no refresh yet). Days never pass today."""
     today = service.today()
+    names = snapshot_metrics(service)
+    mode = "rebuild" if rebuild else "incremental"
     first = first_data_day(service)
     if first is None or first > today:
-        return ("rebuild" if rebuild else "incremental", ())
+        return RefreshPlan(mode, (), {})
     watermark = last_watermark(service)
     if rebuild or watermark is None:
-        return ("rebuild" if rebuild else "incremental", _days(first, today))
-    starts = [max(first, start) for start in stale_starts(service.store, watermark - snapshot_reads.COMMIT_MARGIN,
-                                                            service.settings.timezone)]
+        return RefreshPlan(mode, _days(first, today), dict.fromkeys(names, first))
+    changed = stale_starts(service.store, watermark - snapshot_reads.COMMIT_MARGIN, service.settings.timezone)
     last_day = service.store.query("SELECT max(day) FROM metric_snapshots")[0][0]
-    starts.append(first if last_day is None else last_day + timedelta(days=1))
-    start = min(starts)
-    return ("incremental", _days(start, today) if start <= today else ())
+    unstored = first if last_day is None else last_day + timedelta(days=1)
+    starts = {}
+    for name in names:
+        start = max(first, min(metric_stale_start(changed, metric_inputs(service.registry.spec(name))), unstored))
+        if start <= today:
+            starts[name] = start
+    return RefreshPlan(mode, _days(min(starts.values()), today) if starts else (), starts)
 
 
 def refresh(
     service: MetricsService, days: Iterable[date] | None = None, rebuild: bool = False,
-    on_day: Callable[[int, int, date], None] | None = None,
+    on_day: Callable[[int, int, date], None] | None = None, stop: threading.Event | None = None,
 ) -> RefreshReport:
-    """Recompute the snapshot: the given ``days`` (mode ``range``), else all days (``rebuild``),
-    else the days new data changed (see :func:`plan`). ``on_day(done, total, day)`` is called
-    after each day is stored (progress). Days are computed and replaced by chunks of
-    :data:`CHUNK_DAYS`, newest first (each metric once per chunk, then one delete and one insert); a
-    refresh that recomputed days is recorded in ``snapshot_refreshes`` when it ends. Refreshes of
-    one process run one at a time.
+    """Recompute the snapshot: every metric on the given ``days`` (mode ``range``), else on all
+    days (``rebuild``), else the metrics and days new data changed (see :func:`plan`).
+    ``on_day(done, total, day)`` is called after each day is stored (progress). Days are computed
+    and replaced by chunks of :data:`CHUNK_DAYS`, newest first (each metric once per chunk, then one
+    delete and one insert); a refresh that recomputed days is recorded in ``snapshot_refreshes``
+    when it ends. Refreshes of one process run one at a time. Once ``stop`` is set the refresh
+    ends between two metrics, without writing the chunk in progress and without being recorded:
+    the next incremental refresh covers what it left.
 
     Raises :class:`InvalidInput` naming ``days`` for a day after today."""
     with _REFRESH_LOCK:
         started = _now()
         clock = time.perf_counter()
         if days is not None:
-            mode, chosen = "range", tuple(sorted(set(days)))
+            chosen = tuple(sorted(set(days)))
             if chosen and chosen[-1] > service.today():
                 raise InvalidInput("days", f"{chosen[-1]} is after today ({service.today()})")
+            starts = dict.fromkeys(snapshot_metrics(service), chosen[0]) if chosen else {}
+            planned = RefreshPlan("range", chosen, starts)
         else:
-            mode, chosen = plan(service, rebuild)
-        names = snapshot_metrics(service)
-        done = 0
+            planned = plan(service, rebuild)
+        done, values = 0, 0
+        metrics = tuple(name for name in snapshot_metrics(service) if name in planned.starts)
         # Newest chunk first: the days the dashboard opens on are served from the snapshot soonest,
         # while a long rebuild is still working through the past.
-        for end in range(len(chosen), 0, -CHUNK_DAYS):
-            chunk = chosen[max(0, end - CHUNK_DAYS):end]
-            _store_days(service, chunk, names, started)
+        for end in range(len(planned.days), 0, -CHUNK_DAYS):
+            chunk = planned.days[max(0, end - CHUNK_DAYS):end]
+            stored = _store_days(service, planned, chunk, started, stop)
+            if stored is None:
+                return RefreshReport(planned.mode, planned.days, metrics, time.perf_counter() - clock, values, True)
+            values += stored
             service.snapshot_changed()
             for day in chunk:
                 done += 1
                 if on_day is not None:
-                    on_day(done, len(chosen), day)
-        if chosen:
+                    on_day(done, len(planned.days), day)
+        if planned.days:
             service.store.write({"snapshot_refreshes": [{
-                "refresh_id": uuid.uuid4().hex, "mode": mode, "started_at": started, "finished_at": _now(),
-                "first_day": chosen[0] if chosen else None, "last_day": chosen[-1] if chosen else None,
-                "days": len(chosen),
+                "refresh_id": uuid.uuid4().hex, "mode": planned.mode, "started_at": started, "finished_at": _now(),
+                "first_day": planned.days[0], "last_day": planned.days[-1], "days": len(planned.days),
             }]})
-        return RefreshReport(mode, chosen, names, time.perf_counter() - clock)
+        return RefreshReport(planned.mode, planned.days, metrics, time.perf_counter() - clock, values)
 
 
 def value_text(value: Value | None) -> str | None:
@@ -181,19 +216,30 @@ def value_text(value: Value | None) -> str | None:
     return f"{text}.0" if isinstance(value, Decimal) and text.lstrip("-").isdigit() else text
 
 
-def _store_days(service: MetricsService, days: tuple[date, ...], names: tuple[str, ...], computed_at: datetime) -> None:
-    """Compute every metric of ``names`` on ``days`` (never read from the snapshot) and replace
-    those days' rows."""
-    measured: dict[str, dict[date, Measurement]] = {
-        name: service.measure_days(service.registry.spec(name), days, SNAPSHOT_DAYS, {}, snapshot=False)
-        for name in names
-    }
-    rows = [{"day": day, "metric": name, "value_text": value_text(measured[name][day].value),
-             "reason": measured[name][day].reason, "computed_at": computed_at}
-            for day in days for name in names]
+def _store_days(service: MetricsService, planned: RefreshPlan, chunk: tuple[date, ...], computed_at: datetime,
+                stop: threading.Event | None) -> int | None:
+    """Compute each planned metric on its days of ``chunk`` (never read from the snapshot) and
+    replace those rows; the number of values written, or ``None`` (nothing written) once ``stop``
+    is set."""
+    measured: dict[str, dict[date, Measurement]] = {}
+    for name in planned.starts:
+        if stop is not None and stop.is_set():
+            return None
+        days = planned.days_of(name, chunk)
+        if days:
+            measured[name] = service.measure_days(service.registry.spec(name), days, SNAPSHOT_DAYS, {},
+                                                  snapshot=False)
+    if not measured:
+        return 0
+    rows = [{"day": day, "metric": name, "value_text": value_text(found.value), "reason": found.reason,
+             "computed_at": computed_at}
+            for name, by_day in measured.items() for day, found in by_day.items()]
+    ranges = [(name, min(by_day), max(by_day)) for name, by_day in measured.items()]
     service.store.execute_write(
-        f"DELETE FROM metric_snapshots WHERE day IN ({', '.join('?' for _ in days)})", list(days))
+        "DELETE FROM metric_snapshots WHERE " + " OR ".join("(metric = ? AND day >= ? AND day <= ?)" for _ in ranges),
+        [value for bounds in ranges for value in bounds])
     service.store.write({"metric_snapshots": rows})
+    return len(rows)
 
 
 @dataclass(frozen=True, slots=True)

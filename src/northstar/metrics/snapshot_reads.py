@@ -4,12 +4,13 @@
 A ``metric_snapshots`` row holds metric M on reporting day D over the :data:`SNAPSHOT_TIMEFRAME`
 ending on D, without filters, computed by a refresh that started at ``computed_at``. A metric on
 day D reads only data dated before the end of D, so the row stays exact until data that can change
-D is committed: an ``ingest_log`` entry committed at or after ``computed_at`` less
-:data:`COMMIT_MARGIN` (a commit racing the refresh counts as not seen) makes days from the
-reporting day of its ``min_time`` on stale; an entry without dates, or of a table whose rows change
-the past without being dated there (:data:`UNDATED_EFFECT_TABLES`), makes every day stale. Entries
-of tables no metric reads (accounts of the web interface, audit trail) change nothing. This is the
-reasoning the incremental refresh uses to choose its days (:func:`stale_starts`).
+D is committed to a table M reads (:func:`metric_inputs`): an ``ingest_log`` entry of such a table
+committed at or after ``computed_at`` less :data:`COMMIT_MARGIN` (a commit racing the refresh counts
+as not seen) makes M's days from the reporting day of its ``min_time`` on stale; an entry without
+dates, or of a table whose rows change the past without being dated there
+(:data:`UNDATED_EFFECT_TABLES`, which every metric may read), makes every day stale. Entries of
+tables M does not read change nothing of M. This is the reasoning the incremental refresh uses to
+choose its metrics and days (:func:`stale_starts`, :func:`metric_stale_start`).
 
 Every write of metric input goes through ``Store.write`` with a ``source`` (the façade's
 ``write`` always passes one), which appends the ``ingest_log`` entries this relies on.
@@ -18,12 +19,13 @@ Every write of metric input goes through ``Store.write`` with a ``source`` (the 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from northstar.domain.time import reporting_day
+from northstar.metrics.registry import MetricSpec
 from northstar.metrics.results import Measurement, Value
 from northstar.store.base import Store
 from northstar.store.schema import TIME_COLUMN
@@ -77,15 +79,28 @@ def stale_start(table: str, min_time: datetime | None, undated_rows: int, zone: 
     return reporting_day(min_time, zone)
 
 
-def stale_starts(store: Store, since: datetime, zone: ZoneInfo) -> list[date]:
-    """One :func:`stale_start` per metric input table with ``ingest_log`` entries committed at or
-    after ``since`` (naive UTC); empty when there is none."""
+def stale_starts(store: Store, since: datetime, zone: ZoneInfo) -> dict[str, date]:
+    """Per metric input table with ``ingest_log`` entries committed at or after ``since`` (naive
+    UTC): its :func:`stale_start`; empty when there is none."""
     rows = store.query(
         "SELECT table_name, min(min_time), count(*) - count(min_time) FROM ingest_log "
         f"WHERE committed_at >= ? AND table_name IN ({_INPUT_LIST}) GROUP BY table_name",
         [since],
     )
-    return [stale_start(table, min_time, int(undated), zone) for table, min_time, undated in rows]
+    return {table: stale_start(table, min_time, int(undated), zone) for table, min_time, undated in rows}
+
+
+def metric_inputs(spec: MetricSpec) -> frozenset[str]:
+    """The tables whose changes can change ``spec``'s values: those it requires or reads, and the
+    :data:`UNDATED_EFFECT_TABLES` (users, aliases) any metric may read."""
+    return frozenset(spec.requires) | frozenset(spec.reads) | UNDATED_EFFECT_TABLES
+
+
+def metric_stale_start(starts: Mapping[str, date], inputs: Iterable[str] | None) -> date:
+    """The first day of a metric reading ``inputs`` (every table when ``None``) that changes of
+    tables from ``starts`` (:func:`stale_starts`) make stale: :data:`date.max <datetime.date>` when none."""
+    chosen = starts.values() if inputs is None else (starts[table] for table in inputs if table in starts)
+    return min(chosen, default=date.max)
 
 
 def block_of(day: date) -> int:
@@ -98,10 +113,12 @@ def blocks(days: Iterable[date]) -> list[int]:
     return sorted({block_of(day) for day in days})
 
 
-def valid_rows(store: Store, block: int, zone: ZoneInfo) -> dict[tuple[str, date], Measurement]:
-    """The still-valid snapshot rows of ``block`` (see the module docstring): ``(metric, day)`` →
-    the stored measurement (exact value, or ``None`` with the stored reason). Two queries: the rows,
-    and the input committed since each refresh that wrote them."""
+def valid_rows(store: Store, block: int, zone: ZoneInfo,
+               inputs: Mapping[str, frozenset[str]]) -> dict[tuple[str, date], Measurement]:
+    """The still-valid snapshot rows of ``block`` (see the module docstring), each metric judged by
+    changes of its ``inputs`` (metric → :func:`metric_inputs`; every table for a metric not in it):
+    ``(metric, day)`` → the stored measurement (exact value, or ``None`` with the stored reason).
+    Two queries: the rows, and the input committed since each refresh that wrote them."""
     first = date.fromordinal(block * BLOCK_DAYS)
     last = first + timedelta(days=BLOCK_DAYS - 1)
     rows = store.query(
@@ -110,12 +127,14 @@ def valid_rows(store: Store, block: int, zone: ZoneInfo) -> dict[tuple[str, date
     )
     if not rows:
         return {}
-    stale: dict[datetime, date] = {}
-    for computed_at in {row[4] for row in rows}:
-        starts = stale_starts(store, computed_at - COMMIT_MARGIN, zone)
-        stale[computed_at] = min(starts, default=date.max)
+    changed = {computed_at: stale_starts(store, computed_at - COMMIT_MARGIN, zone)
+               for computed_at in {row[4] for row in rows}}
+    stale: dict[tuple[datetime, str], date] = {}
     out: dict[tuple[str, date], Measurement] = {}
     for day, metric, value_text, reason, computed_at in rows:
-        if day < stale[computed_at]:
+        key = (computed_at, metric)
+        if key not in stale:
+            stale[key] = metric_stale_start(changed[computed_at], inputs.get(metric))
+        if day < stale[key]:
             out[(metric, day)] = Measurement(parse_value(value_text), reason)
     return out

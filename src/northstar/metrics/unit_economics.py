@@ -3,21 +3,29 @@
 Exact rational arithmetic throughout: ARPA and the churn rates come from the MRR snapshot and
 timeline, the spend from one aggregate query of ``marketing_spend`` per currency, converted by
 ``settings.fx_rates``. Money is minor units of the reporting currency.
+
+Range computations (``compute_days``, ``metrics/ranges.py``) prefetch the parts: the MRR snapshots
+(:func:`northstar.metrics.revenue.mrr_snapshots`), the months' logo churn
+(:func:`northstar.metrics.churn.churn_months`) and the spend of every day's window
+(:func:`spend_days`, one query); the new customers of a window come from the one MRR timeline.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date, timedelta
 from fractions import Fraction
 
 import ibis
 
 from northstar.config import Settings
-from northstar.metrics.churn import trailing_churn
+from northstar.metrics.churn import churn_months, trailing_churn
 from northstar.metrics.context import MetricContext
 from northstar.metrics.fx import MissingRate, to_reporting_minor
+from northstar.metrics.ranges import Known, Prefetch, _rows, days_via, shared
 from northstar.metrics.registry import USER_DIMENSIONS, Direction, Metric, MetricSpec
 from northstar.metrics.results import Measurement, exact, measured, undefined
-from northstar.metrics.revenue import snapshot_or_reason
+from northstar.metrics.revenue import mrr_snapshots, snapshot_or_reason
 from northstar.metrics.revenue_movements import timeline
 
 SOURCE = "METRICS.md § Revenue (subscriptions)"
@@ -47,28 +55,65 @@ def _clv(ctx: MetricContext) -> Fraction | Measurement:
     return value / churn
 
 
-def _spend(ctx: MetricContext) -> Fraction:
-    """Sales and marketing spend on the window's days, exact minor units. Raises :class:`MissingRate`."""
-    spend = ctx.table("marketing_spend")
-    spend = spend.filter(spend.spent_on >= ibis.literal(ctx.window.start),
-                         spend.spent_on < ibis.literal(ctx.window.end))
-    rows = spend.group_by("currency").aggregate(amount=spend.amount_minor.sum()).execute()
-    return sum((to_reporting_minor(int(amount), currency, ctx.settings)
-                for currency, amount in rows.itertuples(index=False)), Fraction(0))
+def _converted(amounts: dict[str, int], ctx: MetricContext) -> Fraction | Measurement:
+    """The sum of ``amounts`` (currency → integer minor units), converted by ``settings.fx_rates``,
+    or an undefined measurement naming the first currency (alphabetically) without a rate."""
+    total = Fraction(0)
+    for currency in sorted(amounts):
+        try:
+            total += to_reporting_minor(amounts[currency], currency, ctx.settings)
+        except MissingRate as exc:
+            return undefined(f"{exc}; add it to fx_rates")
+    return total
+
+
+def _spend(ctx: MetricContext) -> Fraction | Measurement:
+    """Sales and marketing spend on the window's days, exact minor units, or an undefined
+    measurement naming a currency without a rate."""
+
+    def compute() -> Fraction | Measurement:
+        spend = ctx.table("marketing_spend")
+        spend = spend.filter(spend.spent_on >= ibis.literal(ctx.window.start),
+                             spend.spent_on < ibis.literal(ctx.window.end))
+        rows = _rows(spend.group_by("currency").aggregate(amount=spend.amount_minor.sum()))
+        return _converted({currency: int(amount) for currency, amount in rows}, ctx)
+
+    return ctx.remember(("spend",), compute)  # type: ignore[no-any-return]
+
+
+def spend_days(ctx: MetricContext, days: Sequence[date]) -> Known:
+    """:func:`_spend` of the window ending on each of ``days``, from one query of each currency's
+    integer sum per day over the days the windows cover (a currency counts in a window when it has
+    a row there, as in the window's own query)."""
+
+    def compute() -> Known:
+        first = days[0] - timedelta(days=ctx.window.days - 1)
+        spend = ctx.table("marketing_spend")
+        spend = spend.filter(spend.spent_on >= ibis.literal(first),
+                             spend.spent_on < ibis.literal(days[-1] + timedelta(days=1)))
+        daily = _rows(spend.group_by(["spent_on", "currency"]).aggregate(amount=spend.amount_minor.sum()))
+        known: Known = {}
+        for day in days:
+            here = ctx.at(day)
+            amounts: dict[str, int] = {}
+            for spent_on, currency, amount in daily:
+                if here.window.start <= spent_on < here.window.end:
+                    amounts[currency] = amounts.get(currency, 0) + int(amount)
+            known[here.memo_key(("spend",))] = _converted(amounts, here)
+        return known
+
+    return shared(ctx, "spend_days", days, compute)
 
 
 def _cac(ctx: MetricContext) -> Fraction | Measurement:
     line = timeline(ctx)
     if isinstance(line, Measurement):
         return line
-    start, end = ctx.bounds()
-    acquired = {movement.customer_id for movement in line.between(start, end) if movement.kind == "new"}
+    acquired = {movement.customer_id for movement in line.between(*ctx.bounds()) if movement.kind == "new"}
     if not acquired:
         return undefined("no new paying customers in the window")
-    try:
-        return _spend(ctx) / len(acquired)
-    except MissingRate as exc:
-        return undefined(f"{exc}; add it to fx_rates")
+    spend = _spend(ctx)
+    return spend if isinstance(spend, Measurement) else spend / len(acquired)
 
 
 def _measure(value: Fraction | Measurement) -> Measurement:
@@ -106,6 +151,18 @@ def clv_cac_ratio(ctx: MetricContext) -> Measurement:
     return measured(exact(value / cost))
 
 
+def _prefetching(*parts: Prefetch) -> Prefetch:
+    """A prefetch filling what each of ``parts`` fills."""
+
+    def prefetch(ctx: MetricContext, days: Sequence[date]) -> Known:
+        known: Known = {}
+        for part in parts:
+            known.update(part(ctx, days))
+        return known
+
+    return prefetch
+
+
 def _spec(name: str, label: str, description: str, unit: str, direction: Direction, definition: str,
           requires: tuple[str, ...], split: bool) -> MetricSpec:
     return MetricSpec(
@@ -126,13 +183,16 @@ def metrics(settings: Settings) -> list[Metric]:
         Metric(_spec("clv", "LTV", "Customer lifetime value.", "money", "higher",
                      f"arpa × gross_margin / churn, churn being the mean monthly_churn_rate of the {CHURN_MONTHS} "
                      f"months ending with the latest complete month (ChartMogul); {margin}; undefined when that "
-                     "churn is 0 or a month's rate is undefined.", subscriptions, split=True), clv),
+                     "churn is 0 or a month's rate is undefined.", subscriptions, split=True), clv,
+               compute_days=days_via(_prefetching(mrr_snapshots, churn_months), clv)),
         Metric(_spec("cac", "CAC", "Customer acquisition cost.", "money", "lower", cac_text, both, split=False),
-               cac),
+               cac, compute_days=days_via(spend_days, cac)),
         Metric(_spec("payback_period_months", "CAC payback", "Months of margin to recover the CAC.", "duration",
                      "lower", f"cac / (arpa × gross_margin), in months; {margin}. " + cac_text, both, split=False),
-               payback_period_months),
+               payback_period_months, compute_days=days_via(_prefetching(spend_days, mrr_snapshots),
+                                                            payback_period_months)),
         Metric(_spec("clv_cac_ratio", "LTV:CAC", "Lifetime value per unit of acquisition cost.", "ratio", "higher",
                      f"clv / cac; undefined when there was no spend in the window. {margin}.", both, split=False),
-               clv_cac_ratio),
+               clv_cac_ratio, compute_days=days_via(_prefetching(spend_days, mrr_snapshots, churn_months),
+                                                    clv_cac_ratio)),
     ]

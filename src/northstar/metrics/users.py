@@ -6,11 +6,23 @@ up by the end of ``D`` and not deleted by then.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import date, timedelta
+
+import ibis
 
 from northstar.config import Settings
+from northstar.domain.time import Window
 from northstar.metrics.context import MetricContext
-from northstar.metrics.ranges import days_via, registered_active_counts, registered_counts
+from northstar.metrics.ranges import (
+    Known,
+    _rows,
+    day_number,
+    days_via,
+    interval_counts,
+    registered_active_counts,
+    registered_counts,
+)
 from northstar.metrics.registry import USER_DIMENSIONS, Grain, Metric, MetricSpec
 from northstar.metrics.results import Measurement, measured
 
@@ -36,10 +48,33 @@ def active_of_type(user_type: str) -> Callable[[MetricContext], Measurement]:
 
 
 def new_signups(ctx: MetricContext) -> Measurement:
-    """Users who signed up in the timeframe's window (not deleted by the end of ``D``)."""
-    start, end = ctx.bounds()
-    users = ctx.users()
-    return measured(int(ctx.scalar(users.filter(users.signup_at >= start, users.signup_at < end).count())))
+    """Users who signed up in the timeframe's window (not deleted by the end of ``D``); remembered
+    under ``("new_signups",)`` (:func:`new_signups_days` fills it for a range)."""
+
+    def count() -> int:
+        start, end = ctx.bounds()
+        users = ctx.users()
+        return int(ctx.scalar(users.filter(users.signup_at >= start, users.signup_at < end).count()))
+
+    return measured(ctx.remember(("new_signups",), count))
+
+
+def new_signups_days(ctx: MetricContext, days: Sequence[date]) -> Known:
+    """:func:`new_signups` on each of ``days``, from one query grouping the users signed up in the
+    range by signup day ``s`` and deletion day ``d``: such a user counts on the days
+    ``[s, min(s + window, d))``."""
+    zone, length = ctx.settings.timezone, ctx.window.days
+    first, last = days[0] - timedelta(days=length - 1), days[-1]
+    start, end = Window(first, last + timedelta(days=1)).utc_bounds(zone)
+    users = ctx.table("users")
+    signup = ibis.coalesce(users.created_at, users.first_seen_at)
+    users = users.filter(signup >= start, signup < end)
+    grouped = users.group_by(
+        since=day_number(signup, first, last, zone), until=day_number(users.deleted_at, first, last, zone),
+    ).aggregate(users=users.count())
+    counts = interval_counts(((None, since, since + length if until is None else min(since + length, until), count)
+                              for since, until, count in _rows(grouped)), days)
+    return {ctx.at(day).memo_key(("new_signups",)): counts.get((None, day), 0) for day in days}
 
 
 def _spec(name: str, label: str, description: str, grain: Grain, definition: str, requires: tuple[str, ...],
@@ -68,11 +103,12 @@ def metrics(settings: Settings) -> list[Metric]:
                compute_days=days_via(registered_counts, registered("couple"))),
         Metric(_spec("active_suppliers", "Active suppliers", "Suppliers active in the last 30 days.", "30d",
                      active_text.format(kind="suppliers"), ("users", "events")), active_of_type("supplier"),
-               compute_days=days_via(registered_active_counts, active_of_type("supplier"))),
+               compute_days=days_via(registered_active_counts, active_of_type("supplier"), single_day=True)),
         Metric(_spec("active_couples", "Active couples", "Couples active in the last 30 days.", "30d",
                      active_text.format(kind="couples"), ("users", "events")), active_of_type("couple"),
-               compute_days=days_via(registered_active_counts, active_of_type("couple"))),
+               compute_days=days_via(registered_active_counts, active_of_type("couple"), single_day=True)),
         Metric(_spec("new_signups", "New signups", "Users who signed up in the period.", "timeframe",
                      "Users whose signup time (coalesce(created_at, first_seen_at)) falls in the timeframe's "
-                     "window, not deleted by the end of D.", ("users",), additive=True), new_signups),
+                     "window, not deleted by the end of D.", ("users",), additive=True), new_signups,
+               compute_days=days_via(new_signups_days, new_signups)),
     ]

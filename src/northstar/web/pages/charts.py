@@ -1,5 +1,6 @@
 """``GET /charts/{chart_id}.{fmt}``: any registered chart (``reports/charts.py``) as JSON (spec and
-table, what the pages' vega-embed draws), CSV, XLSX, PNG or SVG.
+table, what the pages' vega-embed draws), CSV, XLSX, PNG, SVG, or HTML (its table as a page: what
+"view as table" links to without JavaScript).
 
 The query parameters are those of :func:`northstar.reports.charts.chart_request_from_query`. An
 unknown chart or metric is a 404 naming it; a bad parameter a 422 whose ``detail`` names it
@@ -30,15 +31,17 @@ from northstar.reports.charts import (
 from northstar.web.api.v1.metrics import metrics_service
 from northstar.web.auth import AUTH_RESPONSES, require
 from northstar.web.auth.visibility import VisibleChart
+from northstar.web.templating import templates
 
 router = APIRouter(tags=["charts"], dependencies=[require("view_dashboard")], responses=AUTH_RESPONSES)
 Service = Annotated[MetricsService, Depends(metrics_service)]
-Format = Literal["json", "csv", "xlsx", "png", "svg"]
+Format = Literal["json", "csv", "xlsx", "png", "svg", "html"]
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "png": "image/png",
     "svg": "image/svg+xml",
+    "html": "text/html; charset=utf-8",
 }
 
 
@@ -100,21 +103,26 @@ def file_response(chart: Chart, fmt: str, stem: str) -> Response:
 
 
 @router.get(
-    "/charts/{chart_id}.{fmt}", summary="A dashboard chart as JSON, CSV, XLSX, PNG or SVG",
+    "/charts/{chart_id}.{fmt}", summary="A dashboard chart as JSON, CSV, XLSX, PNG, SVG or an HTML table",
     responses={
-        200: {"description": "The chart: JSON `{chart_id, title, spec, columns, rows, empty_reason}`, or the file.",
+        200: {"description": "The chart: JSON `{chart_id, title, spec, columns, rows, empty_reason}`, the file, "
+                             "or its table as an HTML page.",
               "content": {media: {} for media in MEDIA_TYPES.values()}},
         404: {"description": "No chart of that id, or no metric of that name."},
         422: {"description": "A bad `fmt` or query parameter; `detail[0].loc` names it."},
     },
 )
-def chart_file(chart_id: str, fmt: Format, service: Service, request: ChartRequestDep,
+def chart_file(chart_id: str, fmt: Format, service: Service, request: ChartRequestDep, http: Request,
                _visible: VisibleChart) -> Response:
     """Chart ``chart_id`` for the query's day, range, grain, filters, metric, mark and breakdown."""
     with translated():
         found = build_chart(chart_id, service, request)
     if fmt == "json":
         return JSONResponse(chart_payload(found))
+    if fmt == "html":
+        return templates.TemplateResponse(http, "chart_table.html", {
+            "chart": found, "chart_id": chart_id, "query": http.url.query,
+            "period": f"{request.start.isoformat()} to {request.end.isoformat()}"})
     stem = "-".join(part for part in (chart_id.replace(".", "-"), request.metric, request.start.isoformat(),
                                       request.end.isoformat()) if part)
     return file_response(found, fmt, stem)
