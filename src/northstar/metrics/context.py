@@ -141,6 +141,11 @@ class MetricContext:
             uid=ibis.coalesce(joined.user_id_right, joined.sender),
         ).view()
 
+    def qualifies(self, kind: str | None, event: str | None) -> bool:
+        """Whether an event of Segment ``type`` ``kind`` named ``event`` is a qualifying event: the rule
+        of :meth:`qualifying_events`, for rows already fetched."""
+        return kind in ACTIVITY_TYPES and (event is None or event not in self.settings.non_qualifying_events)
+
     def qualifying_events(self, start: datetime | None, end: datetime) -> ir.Table:
         """Events that make a user active (METRICS.md, "Active"), at instants ``[start, end)``
         (from the first event when ``start`` is ``None``), with ``uid`` (:meth:`with_uid`):

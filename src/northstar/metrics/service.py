@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, TypeVar
@@ -58,6 +59,8 @@ IMPORT_HINTS: dict[str, str] = {
 Filters = Mapping[str, str]
 T = TypeVar("T")
 _ABSENT = object()
+# Threads computing metrics at once in :meth:`MetricsService.measure_days_of` (the snapshot refresh).
+WORKERS = 2
 
 
 def check_filter_value(field: str, dimension: str, value: object) -> str:
@@ -101,6 +104,8 @@ class MetricsService:
         self._data_version = data_version
         self._cache: TTLCache[tuple[object, ...], object] = TTLCache(maxsize=8192, ttl=settings.cache_ttl_seconds)
         self._lock = threading.Lock()
+        self._running: dict[tuple[object, ...], threading.Event] = {}
+        self._pool: ThreadPoolExecutor | None = None
         self._local = threading.local()
         self._snapshotted = frozenset(name for name in SNAPSHOT_METRICS if name in self.registry)
         self._inputs = {name: metric_inputs(self.registry.spec(name)) for name in self._snapshotted}
@@ -269,6 +274,29 @@ class MetricsService:
                 found[day] = self.measure(spec, day, Window.ending_on(day, window_days), filters, snapshot=False)
         return dict(sorted(found.items()))
 
+    def measure_days_of(
+        self, wanted: Mapping[str, Sequence[date]], window_days: int, stop: threading.Event | None = None,
+    ) -> dict[str, dict[date, Measurement]] | None:
+        """:meth:`measure_days` of each metric of ``wanted`` (name → days) over ``window_days``-day
+        windows, without filters and never from the snapshot, on :data:`WORKERS` threads (queries
+        run while others wait on theirs; a result several metrics share is computed once); ``None``
+        once ``stop`` is set (metrics not started yet are skipped)."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="northstar-metrics")
+            pool = self._pool
+
+        def measure(name: str, days: Sequence[date]) -> dict[date, Measurement] | None:
+            if stop is not None and stop.is_set():
+                return None
+            return self.measure_days(self.registry.spec(name), days, window_days, {}, snapshot=False)
+
+        futures = {name: pool.submit(measure, name, days) for name, days in wanted.items()}
+        results = {name: future.result() for name, future in futures.items()}
+        if any(result is None for result in results.values()):
+            return None
+        return results  # type: ignore[return-value]
+
     def measure_windows(self, spec: MetricSpec, windows: list[Window], filters: dict[str, str]) -> list[Measurement]:
         """:meth:`measure` of ``spec`` over each of ``windows`` on its last day, for ``filters``
         (already checked), in order. Cached values are reused; the others are computed together by
@@ -349,15 +377,28 @@ class MetricsService:
             self._cache[(*key, version)] = value
 
     def _cached(self, key: tuple[object, ...], compute: Callable[[], T]) -> T:
-        """``compute()``, remembered under ``key`` and the current data version for the cache's TTL."""
+        """``compute()``, remembered under ``key`` and the current data version for the cache's TTL.
+        Threads asking for a key being computed wait for that computation instead of repeating it
+        (the refresh computes metrics in parallel, and metrics share intermediate results)."""
         full = (*key, self._data_version())
-        with self._lock:
-            if full in self._cache:
-                return self._cache[full]  # type: ignore[return-value]
-        value = compute()
-        with self._lock:
-            self._cache[full] = value
-        return value
+        while True:
+            with self._lock:
+                if full in self._cache:
+                    return self._cache[full]  # type: ignore[no-any-return]
+                running = self._running.get(full)
+                if running is None:
+                    running = self._running[full] = threading.Event()
+                    break
+            running.wait()  # then look again: computed, or failed (and this thread computes it)
+        try:
+            value = compute()
+            with self._lock:
+                self._cache[full] = value
+            return value
+        finally:
+            with self._lock:
+                del self._running[full]
+            running.set()
 
     def _result(
         self, spec: MetricSpec, day: date, timeframe: str, window: Window, filters: dict[str, str],

@@ -73,11 +73,18 @@ def session_parts(ctx: MetricContext, start: datetime, end: datetime,
 
     recent = events.filter(events.session_id.notnull(), events.timestamp >= start)
     explicit = grouped(recent.mutate(kind=ibis.literal("explicit"), key=recent.session_id, **days))
-    earlier = ctx.qualifying_events(None, start)
-    earlier = earlier.filter(earlier.session_id.isin(explicit.key)).select(
-        earlier_uid=earlier.uid, earlier_session=earlier.session_id).distinct()
-    explicit = explicit.anti_join(earlier, (explicit.uid == earlier.earlier_uid)
-                                  & (explicit.key == earlier.earlier_session))
+    begun = _begun_before(ctx, start, end)
+    if begun is None:
+        earlier = ctx.qualifying_events(None, start)
+        earlier = earlier.filter(earlier.session_id.isin(explicit.key)).select(
+            earlier_uid=earlier.uid, earlier_session=earlier.session_id).distinct()
+        explicit = explicit.anti_join(earlier, (explicit.uid == earlier.earlier_uid)
+                                      & (explicit.key == earlier.earlier_session))
+    elif begun:
+        # The ids first: the pairs' strings are only built for the sessions of those ids.
+        explicit = explicit.filter(~(explicit.key.isin(sorted({key for _uid, key in begun}))
+                                     & _pair(explicit.uid, explicit.key).isin(sorted(_pair_text(*pair)
+                                                                                      for pair in begun))))
 
     untagged = events.filter(events.session_id.isnull())
     by_user = ibis.window(group_by=untagged.uid, order_by=[untagged.timestamp])
@@ -90,6 +97,41 @@ def session_parts(ctx: MetricContext, start: datetime, end: datetime,
     implicit = grouped(untagged.mutate(kind=ibis.literal("gap"), key=untagged.number.cast("string"),
                                        **({} if day is None else {"day": day(untagged.timestamp)})))
     return explicit.union(implicit, distinct=False)
+
+
+# Up to this many explicit sessions begun before a range are excluded by a list in the query,
+# for ranges of up to this many days (a window, a drill-down: earlier data is most of the data).
+_BEGUN_LIST_LIMIT = 1_000
+_BEGUN_LIST_RANGE = timedelta(days=92)
+
+
+def _pair(uid: ir.StringValue, key: ir.StringValue) -> ir.StringValue:
+    """``uid`` and ``key`` as one unambiguous string: the length of ``uid``, a colon, both."""
+    return uid.length().cast("string").concat(":", uid, key)
+
+
+def _pair_text(uid: str, key: str) -> str:
+    """:func:`_pair` of Python strings."""
+    return f"{len(uid)}:{uid}{key}"
+
+
+def _begun_before(ctx: MetricContext, start: datetime, end: datetime) -> set[tuple[str, str]] | None:
+    """The explicit sessions ``(uid, session_id)`` with a qualifying event before ``start`` whose id
+    events in ``[start, end)`` carry too; ``None`` when more than :data:`_BEGUN_LIST_LIMIT` ids of
+    the range were used before it, or for a range longer than :data:`_BEGUN_LIST_RANGE` (then the
+    query checks earlier data itself). Earlier events are read through the range's session ids on
+    the raw table and the rule of qualifying events applied to the few found
+    (:meth:`MetricContext.qualifies`): for a short range, filtering all earlier data by type and
+    name first costs more than the rest of the sessions."""
+    if end - start > _BEGUN_LIST_RANGE:
+        return None
+    events = ctx.table("events")
+    recent = events.filter(events.timestamp >= start, events.timestamp < end, events.session_id.notnull())
+    before = ctx.with_uid(events.filter(events.timestamp < start, events.session_id.isin(recent.session_id)))
+    rows = _rows(before.select("uid", "session_id", "type", "event").distinct().limit(_BEGUN_LIST_LIMIT + 1))
+    if len(rows) > _BEGUN_LIST_LIMIT:
+        return None
+    return {(uid, session) for uid, session, kind, event in rows if ctx.qualifies(kind, event)}
 
 
 def sessions(ctx: MetricContext, start: datetime, end: datetime) -> ir.Table:

@@ -38,7 +38,7 @@ from decimal import Decimal
 from northstar.domain.errors import InvalidInput
 from northstar.domain.time import reporting_day
 from northstar.metrics import snapshot_reads
-from northstar.metrics.results import Measurement, Value
+from northstar.metrics.results import Value
 from northstar.metrics.service import MetricsService
 from northstar.metrics.snapshot_reads import (
     SEED_METRICS,
@@ -221,14 +221,10 @@ def _store_days(service: MetricsService, planned: RefreshPlan, chunk: tuple[date
     """Compute each planned metric on its days of ``chunk`` (never read from the snapshot) and
     replace those rows; the number of values written, or ``None`` (nothing written) once ``stop``
     is set."""
-    measured: dict[str, dict[date, Measurement]] = {}
-    for name in planned.starts:
-        if stop is not None and stop.is_set():
-            return None
-        days = planned.days_of(name, chunk)
-        if days:
-            measured[name] = service.measure_days(service.registry.spec(name), days, SNAPSHOT_DAYS, {},
-                                                  snapshot=False)
+    wanted = {name: days for name in planned.starts if (days := planned.days_of(name, chunk))}
+    measured = service.measure_days_of(wanted, SNAPSHOT_DAYS, stop)
+    if measured is None:
+        return None
     if not measured:
         return 0
     rows = [{"day": day, "metric": name, "value_text": value_text(found.value), "reason": found.reason,
