@@ -16,8 +16,9 @@ import pytest
 from northstar.app import Northstar
 from northstar.config import Settings
 from northstar.domain.time import Window
-from northstar.metrics.results import exact
+from northstar.metrics.results import Measurement, exact
 from northstar.metrics.service import MetricsService
+from tests.ranged import per_day, ranged
 
 DAYS = [date(2026, 5, 1) + timedelta(days=offset) for offset in range(12)]
 SESSION_METRICS = ("avg_session_duration_minutes", "sessions_per_user", "mobile_usage_rate")
@@ -65,12 +66,8 @@ def store(database: str, make_settings: Callable[..., Settings]) -> Iterator[Nor
     northstar.close()
 
 
-def _values(northstar: Northstar, name: str, length: int, ranged: bool) -> dict[date, object]:
-    service = MetricsService(northstar.store, northstar.settings)
-    spec = service.registry.spec(name)
-    if ranged:
-        return service.measure_days(spec, DAYS, length, {}, snapshot=False)
-    return {day: service.measure(spec, day, Window.ending_on(day, length), {}, snapshot=False) for day in DAYS}
+def _values(northstar: Northstar, name: str, length: int, by_range: bool) -> dict[date, Measurement]:
+    return (ranged if by_range else per_day)(northstar, name, DAYS, length)
 
 
 def test_range_equals_per_day(store: Northstar) -> None:

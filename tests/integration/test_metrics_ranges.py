@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from northstar.app import Northstar
 from northstar.config import Settings
-from northstar.domain.time import Window
 from northstar.metrics.ranges import day_of, interval_counts, number_of, offsets
 from northstar.metrics.service import MetricsService
+from tests.ranged import per_day, ranged
 
 FIRST, LAST = date(2026, 3, 20), date(2026, 4, 2)
 DAYS = [FIRST + timedelta(days=offset) for offset in range((LAST - FIRST).days + 1)]
@@ -106,29 +106,18 @@ RANGED = ("mrr", "arr", "mrr_growth_rate", "paying_customers", "paid_users", "ar
           "total_suppliers", "total_couples", "active_suppliers", "active_couples")
 
 
-def _per_day(northstar: Northstar, name: str, length: int) -> dict[date, object]:
-    service = MetricsService(northstar.store, northstar.settings)
-    spec = service.registry.spec(name)
-    return {day: service.measure(spec, day, Window.ending_on(day, length), {}, snapshot=False) for day in DAYS}
-
-
-def _ranged(northstar: Northstar, name: str, length: int) -> dict[date, object]:
-    service = MetricsService(northstar.store, northstar.settings)
-    return service.measure_days(service.registry.spec(name), DAYS, length, {}, snapshot=False)
-
-
 def test_every_range_computation_equals_the_per_day_one(berlin: Northstar) -> None:
     service = MetricsService(berlin.store, berlin.settings)
     with_ranges = {entry.spec.name for entry in service.registry if entry.compute_days is not None}
     assert set(RANGED) <= with_ranges
     for name in sorted(with_ranges):
         for length in (1, 7, 30) if service.registry.spec(name).grain == "timeframe" else (30,):
-            assert _ranged(berlin, name, length) == _per_day(berlin, name, length), (name, length)
+            assert ranged(berlin, name, DAYS, length) == per_day(berlin, name, DAYS, length), (name, length)
 
 
 def test_range_values_by_hand(berlin: Northstar) -> None:
     def values(name: str) -> list[object]:
-        return [measured.value for measured in _ranged(berlin, name, 30).values()]
+        return [measured.value for measured in ranged(berlin, name, DAYS, 30).values()]
 
     #                                20 21 22 23 24 25 26 27 28 29 30 31  1  2
     assert values("dau") ==         [0, 1, 1, 1, 0, 0, 1, 1, 2, 0, 1, 1, 0, 0]
@@ -137,13 +126,13 @@ def test_range_values_by_hand(berlin: Northstar) -> None:
     # sub1 pays 3000 from 22 March to its period end (1 April 00:30); sub2 1000 a month until 2 April 23:59.
     assert values("mrr") == [0, 0, 3000, 3000, 3000, 3000, 4000, 4000, 4000, 4000, 4000, 4000, 1000, 0]
     assert values("paying_customers") == [0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 1, 0]
-    loads = _ranged(berlin, "avg_page_load_time_ms", 1)
+    loads = ranged(berlin, "avg_page_load_time_ms", DAYS, 1)
     assert loads[date(2026, 3, 27)].value == Decimal("1200.5") and loads[date(2026, 3, 28)].value == Decimal("800.25")
     assert values("active_suppliers")[-1] == 2
-    rates = _ranged(berlin, "supplier_dau_rate", 30)
+    rates = ranged(berlin, "supplier_dau_rate", DAYS, 30)
     assert rates[date(2026, 3, 30)].value == Decimal("0.5")       # s1 of s1, s2
     assert rates[date(2026, 3, 25)].value == 0
-    couples = _ranged(berlin, "couple_wau_rate", 30)
+    couples = ranged(berlin, "couple_wau_rate", DAYS, 30)
     assert couples[date(2026, 3, 28)].value == 1
     assert couples[date(2026, 3, 31)].value is None                # c1 deleted: no couple registered
     assert couples[date(2026, 3, 31)].reason == "undefined: no registered couple users at the end of D"
@@ -171,7 +160,7 @@ def test_daily_series_use_the_range_and_match(berlin: Northstar) -> None:
     service = MetricsService(berlin.store, berlin.settings)
     series = service.series("wau", FIRST, LAST, grain="day")
     assert [point.value for point in series.lines[0].points] == [
-        _per_day(berlin, "wau", 1)[day].value for day in DAYS]
+        per_day(berlin, "wau", DAYS, 1)[day].value for day in DAYS]
 
 
 def test_offsets_follow_daylight_saving() -> None:

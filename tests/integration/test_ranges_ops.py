@@ -16,8 +16,9 @@ from northstar.app import Northstar
 from northstar.config import Settings
 from northstar.domain.time import Window
 from northstar.metrics.context import MetricContext
-from northstar.metrics.results import Measurement, exact
+from northstar.metrics.results import exact
 from northstar.metrics.service import MetricsService
+from tests.ranged import per_day, ranged
 
 FIRST, LAST = date(2026, 3, 20), date(2026, 4, 2)
 DAYS = [FIRST + timedelta(days=offset) for offset in range((LAST - FIRST).days + 1)]
@@ -134,25 +135,13 @@ def berlin(database: str, make_settings: Callable[..., Settings]) -> Iterator[No
     northstar.close()
 
 
-def _per_day(northstar: Northstar, name: str, length: int, filters: dict[str, str]) -> dict[date, Measurement]:
-    service = MetricsService(northstar.store, northstar.settings)
-    spec = service.registry.spec(name)
-    return {day: service.measure(spec, day, Window.ending_on(day, length), filters, snapshot=False) for day in DAYS}
-
-
-def _ranged(northstar: Northstar, name: str, length: int, filters: dict[str, str] | None = None) -> dict[
-        date, Measurement]:
-    service = MetricsService(northstar.store, northstar.settings)
-    return service.measure_days(service.registry.spec(name), DAYS, length, filters or {}, snapshot=False)
-
-
 def test_range_computations_equal_the_per_day_ones(berlin: Northstar) -> None:
     service = MetricsService(berlin.store, berlin.settings)
     for name in OPS:
         assert service.registry.get(name).compute_days is not None, name
         assert service.registry.spec(name).grain == "timeframe", name
         for length in (1, 7, 30):
-            assert _ranged(berlin, name, length) == _per_day(berlin, name, length, {}), (name, length)
+            assert ranged(berlin, name, DAYS, length) == per_day(berlin, name, DAYS, length, {}), (name, length)
 
 
 def test_range_computations_leave_no_day_to_its_own_query(berlin: Northstar) -> None:
@@ -188,37 +177,37 @@ def test_a_range_without_any_rows_equals_the_per_day_computation(berlin: Northst
 def test_with_filters_a_range_equals_the_per_day_computation(berlin: Northstar) -> None:
     suppliers = {"user_type": "supplier"}
     for name in ("avg_first_response_minutes", "csat_score", "nps_score", "new_signups"):
-        assert _ranged(berlin, name, 7, suppliers) == _per_day(berlin, name, 7, suppliers), name
+        assert ranged(berlin, name, DAYS, 7, suppliers) == per_day(berlin, name, DAYS, 7, suppliers), name
 
 
 def _values(northstar: Northstar, name: str, length: int) -> list[object]:
-    return [measured.value for measured in _ranged(northstar, name, length).values()]
+    return [measured.value for measured in ranged(northstar, name, DAYS, length).values()]
 
 
 def test_support_values_by_hand(berlin: Northstar) -> None:
-    response = _ranged(berlin, "avg_first_response_minutes", 1)
+    response = ranged(berlin, "avg_first_response_minutes", DAYS, 1)
     # t1 is opened on 27 March and answered on the 28th: not yet answered on the 27th.
     assert response[date(2026, 3, 27)].reason == (
         "undefined: no ticket opened in the window has been answered yet (1 opened)")
     assert response[date(2026, 3, 26)].reason == "undefined: no tickets opened in the window"
     # 22–28 March: t1 0.75 s and t2 600.000001 s, exactly, in minutes.
-    week = _ranged(berlin, "avg_first_response_minutes", 7)[date(2026, 3, 28)]
+    week = ranged(berlin, "avg_first_response_minutes", DAYS, 7)[date(2026, 3, 28)]
     assert week.value == exact(Fraction(600_750_001, 1_000_000) / (60 * 2))
-    resolution = _ranged(berlin, "avg_resolution_hours", 7)
+    resolution = ranged(berlin, "avg_resolution_hours", DAYS, 7)
     assert resolution[date(2026, 3, 29)].reason == (
         "undefined: no ticket opened in the window has been resolved yet (2 opened)")
     assert resolution[date(2026, 3, 30)].value == exact(Fraction(1_710_005, 10 * 3600))  # t1: 47 h 30 min 0.5 s
     #                                   20    21 22 23 24 25 26 27 28 29 30 31 1 2
     assert _values(berlin, "csat_score", 1) == [None, 2, None, None, None, None, None, 5, 3, None, 4, None, None,
                                                 None]
-    assert _ranged(berlin, "csat_score", 7)[date(2026, 3, 30)].value == 4          # 5, 3, 4
-    assert _ranged(berlin, "csat_score", 30)[LAST].value == Decimal("3.5")          # 2, 5, 3, 4
-    nps = _ranged(berlin, "nps_score", 1)
+    assert ranged(berlin, "csat_score", DAYS, 7)[date(2026, 3, 30)].value == 4          # 5, 3, 4
+    assert ranged(berlin, "csat_score", DAYS, 30)[LAST].value == Decimal("3.5")          # 2, 5, 3, 4
+    nps = ranged(berlin, "nps_score", DAYS, 1)
     assert nps[date(2026, 3, 28)].value == 67                                       # 10, 9, 8: 200 / 3
     assert nps[date(2026, 3, 20)].reason == "undefined: no NPS answers in the window"
-    assert _ranged(berlin, "nps_score", 7)[date(2026, 3, 28)].value == 25           # 0, 10, 9, 8
-    assert _ranged(berlin, "nps_score", 7)[date(2026, 3, 29)].value == 25           # 10, 9, 8, 6
-    month = _ranged(berlin, "nps_score", 30)
+    assert ranged(berlin, "nps_score", DAYS, 7)[date(2026, 3, 28)].value == 25           # 0, 10, 9, 8
+    assert ranged(berlin, "nps_score", DAYS, 7)[date(2026, 3, 29)].value == 25           # 10, 9, 8, 6
+    month = ranged(berlin, "nps_score", DAYS, 30)
     assert month[date(2026, 3, 29)].value == 0                                      # 0, 10, 9, 8, 6
     assert month[LAST].value == -17                                                 # and 3: −100 / 6
 
@@ -229,12 +218,12 @@ def test_coordination_values_by_hand(berlin: Northstar) -> None:
     assert _values(berlin, "vendors_collaborating", 1) == [1, 3, 2, 2, 0, 1, 0, 2, 2, 2, 3, 2, 2, 3]
     # {s1, s2} (k1, then k2 the other way round) from 21 March; {s1, s3} from the 29th; {s1, s4} on 2 April.
     assert _values(berlin, "active_vendor_pairs", 7) == [0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 3]
-    hours = _ranged(berlin, "avg_coordination_hours", 1)
+    hours = ranged(berlin, "avg_coordination_hours", DAYS, 1)
     assert hours[date(2026, 3, 27)].value == Decimal("0.5")          # k2 capped at the end of the 27th
     assert hours[date(2026, 3, 28)].reason == "undefined: no collaboration started in the window"
     assert hours[date(2026, 3, 29)].value == Decimal("0.5")          # k4 capped at the end of the 29th (summer time)
     assert hours[LAST].value == exact(Fraction(1, 60))               # k7: one minute before the end of 2 April
-    week = _ranged(berlin, "avg_coordination_hours", 7)
+    week = ranged(berlin, "avg_coordination_hours", DAYS, 7)
     micros_per_hour = 3600 * 10**6
     # k1 from 21 March 11:00:00.000001 local: capped at the end of the 21st (midnight local), then 48 h less 1 µs.
     assert week[date(2026, 3, 21)].value == exact(Fraction(13 * micros_per_hour - 1, micros_per_hour))
@@ -244,14 +233,14 @@ def test_coordination_values_by_hand(berlin: Northstar) -> None:
 
 
 def test_p95_and_signup_values_by_hand(berlin: Northstar) -> None:
-    api = _ranged(berlin, "p95_api_response_time_ms", 1)
+    api = ranged(berlin, "p95_api_response_time_ms", DAYS, 1)
     assert api[date(2026, 3, 27)].value == 100
     assert api[date(2026, 3, 28)].value == 300                       # 200, 300, 300: rank 3
     assert api[date(2026, 3, 25)].value == 19                        # 1..20: rank 19
     assert api[date(2026, 3, 30)].value == Decimal("999.25")         # a7 has no duration
     assert api[date(2026, 3, 31)].reason == "undefined: no api_request samples in the window"
-    assert _ranged(berlin, "p95_api_response_time_ms", 7)[date(2026, 3, 25)].value == 20  # 1..20 and 120: rank 20
-    loads = _ranged(berlin, "p95_page_load_time_ms", 1)
+    assert ranged(berlin, "p95_api_response_time_ms", DAYS, 7)[date(2026, 3, 25)].value == 20  # 1..20 and 120: rank 20
+    loads = ranged(berlin, "p95_page_load_time_ms", DAYS, 1)
     assert (loads[date(2026, 3, 27)].value, loads[date(2026, 3, 28)].value) == (Decimal("1200.5"), Decimal("800.25"))
     #                                          20 21 22 23 24 25 26 27 28 29 30 31 1  2
     assert _values(berlin, "new_signups", 1) == [1, 0, 1, 0, 0, 0, 1, 0, 1, 1, 1, 0, 1, 0]

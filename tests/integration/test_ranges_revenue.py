@@ -14,9 +14,8 @@ import pytest
 
 from northstar.app import Northstar
 from northstar.config import Settings
-from northstar.domain.time import Window
-from northstar.metrics.results import Measurement
 from northstar.metrics.service import MetricsService
+from tests.ranged import per_day, ranged
 
 FIRST, LAST = date(2026, 3, 20), date(2026, 4, 2)
 DAYS = [FIRST + timedelta(days=offset) for offset in range((LAST - FIRST).days + 1)]
@@ -78,18 +77,6 @@ def berlin(database: str, make_settings: Callable[..., Settings]) -> Iterator[No
     northstar.close()
 
 
-def _per_day(northstar: Northstar, name: str, length: int) -> dict[date, Measurement]:
-    service = MetricsService(northstar.store, northstar.settings)
-    spec = service.registry.spec(name)
-    return {day: service.measure(spec, day, Window.ending_on(day, length), {}, snapshot=False) for day in DAYS}
-
-
-def _ranged(northstar: Northstar, name: str, length: int) -> dict[date, Measurement]:
-    service = MetricsService(northstar.store, northstar.settings)
-    assert service.registry.get(name).compute_days is not None, name
-    return service.measure_days(service.registry.spec(name), DAYS, length, {}, snapshot=False)
-
-
 def _lengths(northstar: Northstar, name: str) -> tuple[int, ...]:
     grain = MetricsService(northstar.store, northstar.settings).registry.spec(name).grain
     return (1, 7, 30) if grain == "timeframe" else (30,)
@@ -98,11 +85,11 @@ def _lengths(northstar: Northstar, name: str) -> tuple[int, ...]:
 def test_range_computations_equal_the_per_day_ones(berlin: Northstar) -> None:
     for name in REVENUE:
         for length in _lengths(berlin, name):
-            assert _ranged(berlin, name, length) == _per_day(berlin, name, length), (name, length)
+            assert ranged(berlin, name, DAYS, length) == per_day(berlin, name, DAYS, length), (name, length)
 
 
 def _values(northstar: Northstar, name: str, length: int = 30) -> list[object]:
-    return [measured.value for measured in _ranged(northstar, name, length).values()]
+    return [measured.value for measured in ranged(northstar, name, DAYS, length).values()]
 
 
 def test_range_values_by_hand(berlin: Northstar) -> None:
@@ -118,24 +105,24 @@ def test_range_values_by_hand(berlin: Northstar) -> None:
     assert _values(berlin, "net_revenue_retention") == [1] * 5 + [five_ninths] * 3 + [eight_ninths] * 6
     assert _values(berlin, "gross_revenue_retention") == [1] * 5 + [five_ninths] * 9
     # Trials: t1 ends and pays on 22 March, t3 ends unpaid on 25 March, t2 ends on 29 March and pays on 1 April.
-    trials = _ranged(berlin, "trial_to_paid_conversion", 7)
+    trials = ranged(berlin, "trial_to_paid_conversion", DAYS, 7)
     assert trials[date(2026, 3, 21)].reason == "undefined: no trial ended in the window"
     assert [trials[date(2026, 3, day)].value for day in (28, 29, 31)] == [Decimal("0.5"), 0, 0]
     assert trials[date(2026, 4, 1)].value == 1
     # New customers: t1 on 22 March, t2 on 1 April; spend 100.00 on 25 February, 300.00 on 21 March, 200.00 on
     # 28 March and $100 (× 0.79) on 29 March.
-    cac = _ranged(berlin, "cac", 30)
+    cac = ranged(berlin, "cac", DAYS, 30)
     assert cac[date(2026, 3, 21)].reason == "undefined: no new paying customers in the window"
     assert cac[date(2026, 3, 22)].value == 40000
     assert cac[date(2026, 4, 2)].value == 28950
     # LTV on 30 March: MRR 10500 of 4 customers / (1/4 ÷ 6); on 31 March: 9500 of 3 / ((1/4 + 1/3) ÷ 6).
-    clv = _ranged(berlin, "clv", 30)
+    clv = ranged(berlin, "clv", DAYS, 30)
     assert clv[date(2026, 3, 30)].value == 63000
     assert clv[date(2026, 3, 31)].value == Decimal(228000) / Decimal(7)
-    revenue = _ranged(berlin, "revenue", 1)
+    revenue = ranged(berlin, "revenue", DAYS, 1)
     assert [revenue[date(2026, 3, day)].value for day in (26, 27, 28, 29, 30)] == [250, 1000, 0, 425,
                                                                                    Decimal("78.21")]
-    customers = _ranged(berlin, "active_customers", 7)
+    customers = ranged(berlin, "active_customers", DAYS, 7)
     assert customers[date(2026, 4, 1)].value == 2 and customers[date(2026, 4, 2)].value == 1
 
 
@@ -145,11 +132,11 @@ def test_a_currency_without_a_rate_undefines_the_days_from_its_start(berlin: Nor
                   "marketing_spend": [_spend("m5", date(2026, 4, 1), 500, "CHF")]}, source="test")
     for name in REVENUE:
         for length in _lengths(berlin, name):
-            assert _ranged(berlin, name, length) == _per_day(berlin, name, length), (name, length)
+            assert ranged(berlin, name, DAYS, length) == per_day(berlin, name, DAYS, length), (name, length)
     missing = "undefined: no exchange rate for CHF in settings.fx_rates; add it to fx_rates"
-    churn = _ranged(berlin, "monthly_churn_rate", 30)
+    churn = ranged(berlin, "monthly_churn_rate", DAYS, 30)
     assert churn[date(2026, 3, 29)].value == Decimal("0.25") and churn[date(2026, 3, 30)].reason == missing
-    retention = _ranged(berlin, "net_revenue_retention", 30)
+    retention = ranged(berlin, "net_revenue_retention", DAYS, 30)
     assert retention[date(2026, 3, 29)].value == Decimal(8) / Decimal(9)
     assert retention[date(2026, 3, 30)].reason == missing
 

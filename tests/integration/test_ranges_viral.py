@@ -14,8 +14,8 @@ import pytest
 from northstar.app import Northstar
 from northstar.config import Settings
 from northstar.domain.time import Window
-from northstar.metrics.results import Measurement
 from northstar.metrics.service import MetricsService
+from tests.ranged import per_day, ranged
 
 FIRST, LAST = date(2026, 3, 20), date(2026, 4, 2)
 DAYS = [FIRST + timedelta(days=offset) for offset in range((LAST - FIRST).days + 1)]
@@ -97,28 +97,17 @@ def berlin(database: str, make_settings: Callable[..., Settings]) -> Iterator[No
     northstar.close()
 
 
-def _per_day(northstar: Northstar, name: str, length: int) -> dict[date, Measurement]:
-    service = MetricsService(northstar.store, northstar.settings)
-    spec = service.registry.spec(name)
-    return {day: service.measure(spec, day, Window.ending_on(day, length), {}, snapshot=False) for day in DAYS}
-
-
-def _ranged(northstar: Northstar, name: str, length: int) -> dict[date, Measurement]:
-    service = MetricsService(northstar.store, northstar.settings)
-    return service.measure_days(service.registry.spec(name), DAYS, length, {}, snapshot=False)
-
-
 def test_every_viral_range_computation_equals_the_per_day_one(berlin: Northstar) -> None:
     service = MetricsService(berlin.store, berlin.settings)
     assert all(service.registry.get(name).compute_days is not None for name in VIRAL)
     for name in VIRAL:
         for length in (1, 7, 30):
-            assert _ranged(berlin, name, length) == _per_day(berlin, name, length), (name, length)
+            assert ranged(berlin, name, DAYS, length) == per_day(berlin, name, DAYS, length), (name, length)
 
 
 def test_viral_range_values_by_hand(berlin: Northstar) -> None:
     def values(name: str, length: int) -> list[object]:
-        return [measured.value for measured in _ranged(berlin, name, length).values()]
+        return [measured.value for measured in ranged(berlin, name, DAYS, length).values()]
 
     #                                            20 21 22 23 24 25 26 27 28 29 30 31  1  2
     assert values("invitations_sent", 1) ==     [1, 0, 1, 0, 1, 1, 0, 1, 1, 0, 0, 1, 0, 0]
@@ -128,21 +117,21 @@ def test_viral_range_values_by_hand(berlin: Northstar) -> None:
     assert values("invitations_sent", 30)[-1] == 8 - 1                       # i0 is before the window
     assert values("k_factor", 30)[-1] == Decimal(5) / Decimal(5)            # (7 / 5 inviters) × (5 / 7)
     # s2's first invitation: 24 h after signup; s3's: 18 days 12 h; s1's first (i0) is before the range.
-    first = _ranged(berlin, "time_to_first_invite_hours", 30)
+    first = ranged(berlin, "time_to_first_invite_hours", DAYS, 30)
     assert first[date(2026, 3, 27)].value == 24 and first[date(2026, 4, 2)].value == 234
     assert first[date(2026, 3, 26)].reason == "undefined: no supplier sent a first invitation in the window"
     # Couples invited (i1, i2, i3, i5 to c3, i6 to c2), activated by the end of D: i1 (22nd), i3 (30th).
-    activation = _ranged(berlin, "couple_activation_rate", 30)
+    activation = ranged(berlin, "couple_activation_rate", DAYS, 30)
     assert activation[date(2026, 3, 29)].value == Decimal(1) / Decimal(4)
     assert activation[date(2026, 3, 30)].value == Decimal(2) / Decimal(4)
     # Active suppliers in the 7 days to 27 March: s1 (21st, 27th), s2 (26th), s3 (22nd); s1 sent i2
     # on the 24th and s2 sent i3 on the 27th (local): 2 of 3.
-    assert _ranged(berlin, "supplier_invite_rate", 7)[date(2026, 3, 27)].value == Decimal(2) / Decimal(3)
+    assert ranged(berlin, "supplier_invite_rate", DAYS, 7)[date(2026, 3, 27)].value == Decimal(2) / Decimal(3)
     # s1's first invitation (i0, 20 February) precedes its signup (1 March 10:00): -226 h.
     assert first[date(2026, 3, 20)].value == -226
     # On 30 March, c1 (active on the 29th) is connected to s1 (i0), s2 (w1 from the 27th) and s3 (w1
     # from the 30th); c2 (last active on the 23rd) is not active in the 7 days.
-    network = _ranged(berlin, "suppliers_per_couple", 7)
+    network = ranged(berlin, "suppliers_per_couple", DAYS, 7)
     assert network[date(2026, 3, 29)].value == 2 and network[date(2026, 3, 30)].value == 3
     # s3 is deleted on the 31st: c1 keeps s1 and s2.
     assert network[date(2026, 3, 31)].value == 2

@@ -20,9 +20,9 @@ import ibis
 import ibis.expr.types as ir
 
 from northstar.config import Settings
-from northstar.domain.time import Window, day_start_utc
+from northstar.domain.time import day_start_utc
 from northstar.metrics.context import MetricContext
-from northstar.metrics.ranges import Known, _rows, day_number, days_via, interval_counts, shared
+from northstar.metrics.ranges import Known, _rows, day_number, days_via, interval_counts, shared, window_span
 from northstar.metrics.registry import Metric, MetricSpec
 from northstar.metrics.results import Measurement, measured, ratio
 
@@ -99,8 +99,8 @@ def collaborating_days(ctx: MetricContext, days: Sequence[date]) -> Known:
 
     def compute() -> Known:
         zone, length = ctx.settings.timezone, ctx.window.days
-        first, last = days[0] - timedelta(days=length - 1), days[-1]
-        table = collaborations_overlapping(ctx, *Window(first, last + timedelta(days=1)).utc_bounds(zone))
+        first, last, start, end = window_span(ctx, days)
+        table = collaborations_overlapping(ctx, start, end)
         rows = _rows(table.select(
             "client_id", "vendor_id", "partner_id", "partner_is_vendor",
             since=day_number(table.started_at, first, last, zone),
@@ -161,8 +161,7 @@ def coordination_time_days(ctx: MetricContext, days: Sequence[date]) -> Known:
     activity minus its start, on the days before ``a`` the end of the day minus its start (so the
     sum there is ``count × end of day − sum of starts``)."""
     zone, length = ctx.settings.timezone, ctx.window.days
-    first, last = days[0] - timedelta(days=length - 1), days[-1]
-    start, end = Window(first, last + timedelta(days=1)).utc_bounds(zone)
+    first, last, start, end = window_span(ctx, days)
     table = ctx.table("collaborations")
     table = table.filter(table.started_at >= start, table.started_at < end)
     activity = ibis.coalesce(table.last_activity_at, table.started_at)

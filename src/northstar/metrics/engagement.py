@@ -7,14 +7,13 @@ Active = at least one qualifying event (every track/page/screen call except the 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, timedelta
+from datetime import date
 from fractions import Fraction
 
 import ibis
 import ibis.expr.types as ir
 
 from northstar.config import Settings
-from northstar.domain.time import Window
 from northstar.metrics.context import MetricContext
 from northstar.metrics.ranges import (
     ACTIVE_LENGTHS,
@@ -26,6 +25,7 @@ from northstar.metrics.ranges import (
     interval_counts,
     registered_activity,
     shared,
+    window_span,
 )
 from northstar.metrics.registry import USER_DIMENSIONS, DaysFunction, Grain, Metric, MetricSpec
 from northstar.metrics.results import Measurement, measured, ratio
@@ -187,10 +187,9 @@ def feature_adoption(feature: str) -> Callable[[MetricContext], Measurement]:
 def _range_events(ctx: MetricContext, days: Sequence[date]) -> ir.Table:
     """Qualifying events in the windows as long as ``ctx``'s ending on ``days``, with ``day``, their
     reporting day number (``metrics/ranges.py``)."""
-    zone = ctx.settings.timezone
-    first, last = days[0] - timedelta(days=ctx.window.days - 1), days[-1]
-    events = ctx.qualifying_events(*Window(first, last + timedelta(days=1)).utc_bounds(zone))
-    return events.mutate(day=day_number(events.timestamp, first, last, zone))
+    first, last, start, end = window_span(ctx, days)
+    events = ctx.qualifying_events(start, end)
+    return events.mutate(day=day_number(events.timestamp, first, last, ctx.settings.timezone))
 
 
 def _declared(settings: Settings) -> list[tuple[str, list[str]]]:

@@ -32,7 +32,7 @@ import pandas as pd
 
 from northstar.domain.time import Window
 from northstar.metrics.context import MetricContext
-from northstar.metrics.ranges import Known, day_number, interval_counts, number_of, shared
+from northstar.metrics.ranges import Known, day_number, interval_counts, number_of, shared, window_span
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,11 +144,6 @@ def runs(day_rows: ir.Table, keys: Sequence[str], length: int) -> ir.Table:
     return marked.group_by([*keys, "run"]).aggregate(lo=marked.day.min(), hi=marked.day.max() + length).drop("run")
 
 
-def range_of(ctx: MetricContext, days: Sequence[date]) -> tuple[date, date]:
-    """The first and last reporting days that the windows of ``ctx``'s length ending on ``days`` cover."""
-    return days[0] - timedelta(days=ctx.window.days - 1), days[-1]
-
-
 def registered_spans(ctx: MetricContext, first: date, last: date) -> ir.Table:
     """Suppliers and couples with the day numbers ``[since, until)`` on whose ends they are
     registered (:meth:`MetricContext.users`), exact within ``[first, last]`` (``until`` is
@@ -182,7 +177,7 @@ def active_spans(ctx: MetricContext, days: Sequence[date]) -> ir.Table:
 
     def compute() -> Known:
         zone, length = ctx.settings.timezone, ctx.window.days
-        first, last = range_of(ctx, days)
+        first, last, _start, _end = window_span(ctx, days)
         start, end = Window(first, last + timedelta(days=1)).utc_bounds(zone)
         registered = registered_spans(ctx, first, last)
         events = ctx.qualifying_events(start, end)
@@ -238,7 +233,7 @@ def network_totals_days(ctx: MetricContext, days: Sequence[date]) -> Known:
     from them, with, per active couple, the day intervals on which it has two or more connections."""
 
     def compute() -> Known:
-        first, last = range_of(ctx, days)
+        first, last, _start, _end = window_span(ctx, days)
         registered = registered_spans(ctx, first, last)
         active = active_spans(ctx, days)
         couples = active.filter(active.user_type == "couple").select(couple=active.uid, c_lo=active.lo,

@@ -13,7 +13,7 @@ interpolate, and their discrete variants differ on ties and rounding).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
@@ -23,9 +23,8 @@ import numpy as np
 import pandas as pd
 
 from northstar.config import Settings
-from northstar.domain.time import Window
 from northstar.metrics.context import MetricContext
-from northstar.metrics.ranges import Known, Prefetch, day_number, days_via, number_of, shared
+from northstar.metrics.ranges import Known, Prefetch, day_number, days_via, number_of, shared, window_span
 from northstar.metrics.registry import DaysFunction, Metric, MetricSpec
 from northstar.metrics.results import Measurement, measured, ratio, undefined
 
@@ -98,8 +97,7 @@ def percentile_days(kind: str, percent: int) -> Prefetch:
 
     def prefetch(ctx: MetricContext, days: Sequence[date]) -> Known:
         zone, length = ctx.settings.timezone, ctx.window.days
-        first, last = days[0] - timedelta(days=length - 1), days[-1]
-        start, end = Window(first, last + timedelta(days=1)).utc_bounds(zone)
+        first, last, start, end = window_span(ctx, days)
         table = ctx.table("performance_samples")
         table = table.filter(table.kind == kind, table.recorded_at >= start, table.recorded_at < end,
                              table.duration_ms.notnull())
@@ -153,8 +151,7 @@ def daily_totals(ctx: MetricContext, days: Sequence[date], kind: str) -> dict[in
 
     def compute() -> dict[int, tuple[int, int, int, int, int]]:
         zone = ctx.settings.timezone
-        first, last = days[0] - timedelta(days=ctx.window.days - 1), days[-1]
-        start, end = Window(first, last + timedelta(days=1)).utc_bounds(zone)
+        first, last, start, end = window_span(ctx, days)
         table = ctx.table("performance_samples")
         table = table.filter(table.kind == kind, table.recorded_at >= start, table.recorded_at < end)
         succeeded = ibis.coalesce(table.ok, ibis.literal(True))

@@ -106,6 +106,14 @@ def interval_counts(rows: Iterable[tuple[Any, int | None, int | None, int]], day
     return out
 
 
+def window_span(ctx: MetricContext, days: Sequence[date]) -> tuple[date, date, datetime, datetime]:
+    """``(first, last, start, end)``: the reporting days ``[first, last]`` that the windows as long
+    as ``ctx``'s ending on ``days`` (ascending) cover, and their naive-UTC instants ``[start, end)``."""
+    first, last = days[0] - timedelta(days=ctx.window.days - 1), days[-1]
+    start, end = Window(first, last + timedelta(days=1)).utc_bounds(ctx.settings.timezone)
+    return first, last, start, end
+
+
 def days_via(prefetch: Prefetch, compute: MetricFunction, single_day: bool = False) -> DaysFunction:
     """A ``compute_days`` running ``compute`` on each day with what ``prefetch(ctx, days)``
     computed for all the days known (full memo keys, see :meth:`MetricContext.memo_key`). With

@@ -20,9 +20,8 @@ from datetime import date, datetime, timedelta
 import ibis
 import ibis.expr.types as ir
 
-from northstar.domain.time import Window
 from northstar.metrics.context import MetricContext
-from northstar.metrics.ranges import Known, _rows, day_number, interval_counts, shared
+from northstar.metrics.ranges import Known, _rows, day_number, interval_counts, shared, window_span
 
 # Segment's context.device.type values (normalised at ingestion) that count as mobile usage.
 MOBILE_DEVICES = ("mobile", "tablet")
@@ -170,8 +169,7 @@ def session_day_totals(ctx: MetricContext, days: Sequence[date]) -> Known:
 
     def compute() -> Known:
         zone, length = ctx.settings.timezone, ctx.window.days
-        first, last = days[0] - timedelta(days=length - 1), days[-1]
-        start, end = Window(first, last + timedelta(days=1)).utc_bounds(zone)
+        first, last, start, end = window_span(ctx, days)
         per_day = session_parts(ctx, start, end, lambda instant: day_number(instant, first, last, zone))
         per_day = per_day.mutate(first=microseconds(per_day.earliest), last=microseconds(per_day.latest))
         session = ibis.window(group_by=[per_day.uid, per_day.kind, per_day.key])

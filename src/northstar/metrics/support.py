@@ -10,7 +10,7 @@ answers of users matching them count.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 
@@ -18,9 +18,8 @@ import ibis
 import ibis.expr.types as ir
 
 from northstar.config import Settings
-from northstar.domain.time import Window
 from northstar.metrics.context import MetricContext
-from northstar.metrics.ranges import Known, Prefetch, _rows, day_number, days_via, interval_counts
+from northstar.metrics.ranges import Known, Prefetch, _rows, day_number, days_via, interval_counts, window_span
 from northstar.metrics.registry import USER_DIMENSIONS, Metric, MetricSpec
 from northstar.metrics.results import Measurement, exact, measured, ratio, undefined
 
@@ -70,8 +69,7 @@ def ticket_times_days(column: str) -> Prefetch:
 
     def prefetch(ctx: MetricContext, days: Sequence[date]) -> Known:
         zone, length = ctx.settings.timezone, ctx.window.days
-        first, last = days[0] - timedelta(days=length - 1), days[-1]
-        start, end = Window(first, last + timedelta(days=1)).utc_bounds(zone)
+        first, last, start, end = window_span(ctx, days)
         table = ctx.table("support_tickets")
         table = table.filter(table.opened_at >= start, table.opened_at < end)
         grouped = table.group_by(
@@ -134,8 +132,7 @@ def survey_scores_days(survey: str, low: int, high: int) -> Prefetch:
 
     def prefetch(ctx: MetricContext, days: Sequence[date]) -> Known:
         zone, length = ctx.settings.timezone, ctx.window.days
-        first, last = days[0] - timedelta(days=length - 1), days[-1]
-        start, end = Window(first, last + timedelta(days=1)).utc_bounds(zone)
+        first, last, start, end = window_span(ctx, days)
         table = ctx.table("survey_responses")
         table = table.filter(table.survey == survey, table.responded_at >= start, table.responded_at < end,
                              table.score >= low, table.score <= high)

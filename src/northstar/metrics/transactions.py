@@ -21,7 +21,7 @@ from northstar.config import Settings
 from northstar.domain.time import Window
 from northstar.metrics.context import MetricContext
 from northstar.metrics.fx import MissingRate, to_reporting_minor
-from northstar.metrics.ranges import Known, _rows, day_number, days_via, interval_counts, number_of, shared
+from northstar.metrics.ranges import Known, _rows, day_number, days_via, interval_counts, number_of, shared, window_span
 from northstar.metrics.registry import USER_DIMENSIONS, Metric, MetricSpec
 from northstar.metrics.results import Measurement, exact, measured, undefined
 
@@ -123,8 +123,7 @@ def active_customer_days(ctx: MetricContext, days: Sequence[date]) -> Known:
         if not _has_revenue_events(ctx):
             return {}
         zone, length = ctx.settings.timezone, ctx.window.days
-        first, last = days[0] - timedelta(days=length - 1), days[-1]
-        start, end = Window(first, last + timedelta(days=1)).utc_bounds(zone)
+        first, last, start, end = window_span(ctx, days)
         events = ctx.events()
         events = events.filter(events.type == "track", events.revenue_minor.notnull(), events.uid.notnull(),
                                events.timestamp >= start, events.timestamp < end)

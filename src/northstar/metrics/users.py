@@ -7,12 +7,11 @@ up by the end of ``D`` and not deleted by then.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, timedelta
+from datetime import date
 
 import ibis
 
 from northstar.config import Settings
-from northstar.domain.time import Window
 from northstar.metrics.context import MetricContext
 from northstar.metrics.ranges import (
     Known,
@@ -22,6 +21,7 @@ from northstar.metrics.ranges import (
     interval_counts,
     registered_active_counts,
     registered_counts,
+    window_span,
 )
 from northstar.metrics.registry import USER_DIMENSIONS, Grain, Metric, MetricSpec
 from northstar.metrics.results import Measurement, measured
@@ -64,8 +64,7 @@ def new_signups_days(ctx: MetricContext, days: Sequence[date]) -> Known:
     range by signup day ``s`` and deletion day ``d``: such a user counts on the days
     ``[s, min(s + window, d))``."""
     zone, length = ctx.settings.timezone, ctx.window.days
-    first, last = days[0] - timedelta(days=length - 1), days[-1]
-    start, end = Window(first, last + timedelta(days=1)).utc_bounds(zone)
+    first, last, start, end = window_span(ctx, days)
     users = ctx.table("users")
     signup = ibis.coalesce(users.created_at, users.first_seen_at)
     users = users.filter(signup >= start, signup < end)

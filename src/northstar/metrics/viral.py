@@ -32,12 +32,11 @@ from northstar.metrics.network import (
     network_totals,
     network_totals_days,
     overlap,
-    range_of,
     registered_spans,
     rows_of,
     runs,
 )
-from northstar.metrics.ranges import Known, _rows, day_number, days_via, interval_counts, number_of, shared
+from northstar.metrics.ranges import Known, _rows, day_number, days_via, interval_counts, number_of, shared, window_span
 from northstar.metrics.registry import USER_DIMENSIONS, Grain, Metric, MetricSpec
 from northstar.metrics.results import Measurement, exact, json_number, measured, ratio, undefined
 
@@ -335,7 +334,7 @@ def invitation_totals_days(ctx: MetricContext, days: Sequence[date]) -> Known:
 
     def compute() -> Known:
         length = ctx.window.days
-        first, last = range_of(ctx, days)
+        first, last, _start, _end = window_span(ctx, days)
         table = dated_invitations(ctx, first, last)
         counts = table.group_by(["inviter_kind", "sent", "accepted"]).aggregate(n=table.count())
         by_kind = runs(table.select("inviter_kind", "inviter_id", day=table.sent).distinct(),
@@ -381,7 +380,7 @@ def supplier_invite_days(ctx: MetricContext, days: Sequence[date]) -> Known:
     counts, less the days it is both)."""
 
     def compute() -> Known:
-        first, last = range_of(ctx, days)
+        first, last, _start, _end = window_span(ctx, days)
         registered = registered_spans(ctx, first, last)
         suppliers = registered.filter(registered.user_type == "supplier")
         table = dated_invitations(ctx, first, last)
@@ -421,7 +420,7 @@ def couple_activation_days(ctx: MetricContext, days: Sequence[date]) -> Known:
 
     def compute() -> Known:
         length = ctx.window.days
-        table = to_couples(ctx, dated_invitations(ctx, *range_of(ctx, days)))
+        table = to_couples(ctx, dated_invitations(ctx, *window_span(ctx, days)[:2]))
         rows = _rows(table.group_by(["sent", "activated"]).aggregate(n=table.count()))
         invited = interval_counts((("invited", on, on + length, n) for on, _, n in rows), days)
         activated = interval_counts((("activated", max(on, done), on + length, n)
@@ -457,7 +456,7 @@ def first_invite_days(ctx: MetricContext, days: Sequence[date]) -> Known:
 
     def compute() -> Known:
         zone = ctx.settings.timezone
-        first, last = range_of(ctx, days)
+        first, last, _start, _end = window_span(ctx, days)
         start, end = Window(first, last + timedelta(days=1)).utc_bounds(zone)
         firsts = first_invitations(ctx, end)
         rows = seconds_after_signup(ctx, firsts.filter(firsts.first_at >= start), "first_at")
@@ -473,7 +472,7 @@ def viral_cycle_days(ctx: MetricContext, days: Sequence[date]) -> Known:
     for the accepted invitations sent in the range, the medians per day here."""
 
     def compute() -> Known:
-        table = dated_invitations(ctx, *range_of(ctx, days))
+        table = dated_invitations(ctx, *window_span(ctx, days)[:2])
         rows = seconds_after_signup(ctx, table.filter(table.accepted.notnull()), "accepted_at")
         found = _rows(rows.select("sent", "accepted", "seconds"))
         return _known(ctx, ("viral_cycle_seconds",), _window_medians(found, days, ctx.window.days))
