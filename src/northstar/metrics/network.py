@@ -177,8 +177,7 @@ def active_spans(ctx: MetricContext, days: Sequence[date]) -> ir.Table:
 
     def compute() -> Known:
         zone, length = ctx.settings.timezone, ctx.window.days
-        first, last, _start, _end = window_span(ctx, days)
-        start, end = Window(first, last + timedelta(days=1)).utc_bounds(zone)
+        first, last, start, end = window_span(ctx, days)
         registered = registered_spans(ctx, first, last)
         events = ctx.qualifying_events(start, end)
         user_days = events.select(uid=events.uid, day=day_number(events.timestamp, first, last, zone)).distinct()

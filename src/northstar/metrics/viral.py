@@ -455,12 +455,10 @@ def first_invite_days(ctx: MetricContext, days: Sequence[date]) -> Known:
     before the end of a later day is the same one), the medians per day here."""
 
     def compute() -> Known:
-        zone = ctx.settings.timezone
-        first, last, _start, _end = window_span(ctx, days)
-        start, end = Window(first, last + timedelta(days=1)).utc_bounds(zone)
+        first, last, start, end = window_span(ctx, days)
         firsts = first_invitations(ctx, end)
         rows = seconds_after_signup(ctx, firsts.filter(firsts.first_at >= start), "first_at")
-        on = day_number(rows.first_at, first, last, zone)
+        on = day_number(rows.first_at, first, last, ctx.settings.timezone)
         found = _rows(rows.select(on=on, since=on, seconds=rows.seconds))
         return _known(ctx, ("first_invite_seconds",), _window_medians(found, days, ctx.window.days))
 
